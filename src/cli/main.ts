@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
+import { clusterCommand } from './commands/cluster.ts';
+import { versionCommand } from './commands/version.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('aviary')
+    .description('Progressive delivery for Kubernetes: canary and blue-green releases judged by metrics.')
+    .addHelpText('after', `\n${exitCodeHelp}`)
+    .showHelpAfterError()
+    .exitOverride();
+  program.addCommand(clusterCommand());
+  program.addCommand(versionCommand());
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    // Commands that finish with a non-zero status (e.g. `cluster status`) set process.exitCode themselves.
+    return Number(process.exitCode ?? ExitCode.success);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version output end with exit code 0; everything else commander reports is a usage error.
+      return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`${pc.red('error:')} ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`${pc.red('error:')} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.failed;
+  }
+}
+
+process.exitCode = await main(process.argv);
