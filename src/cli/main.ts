@@ -36,4 +36,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Output piped into `head` and the like may close early; that is not an error of ours.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 process.exitCode = await main(process.argv);

@@ -43,16 +43,19 @@ spec:
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
     });
 
-    const seen: { type: string; phase?: string }[] = [];
-    const watch = new Watch(ns.kc);
-    const request = await watch.watch(`/apis/${group}/v1/namespaces/${ns.name}/widgets`, {}, (type, obj: { status?: { phase?: string } }) => {
-      seen.push({ type, phase: obj.status?.phase });
-    }, () => undefined);
-
     const objects = ns.kc.makeApiClient(CustomObjectsApi);
     await waitFor('the Widget resource to be served', () =>
       objects.listNamespacedCustomObject({ group, version: 'v1', namespace: ns.name, plural: 'widgets' }).then(() => true),
     );
+    const watchErrors: unknown[] = [];
+    const seen: { type: string; phase?: string }[] = [];
+    const watch = new Watch(ns.kc);
+    const request = await watch.watch(`/apis/${group}/v1/namespaces/${ns.name}/widgets`, {}, (type, obj: { status?: { phase?: string } }) => {
+      seen.push({ type, phase: obj.status?.phase });
+    }, (error: unknown) => {
+      if (error !== null && error !== undefined) watchErrors.push(error);
+    });
+
     await objects.createNamespacedCustomObject({
       group, version: 'v1', namespace: ns.name, plural: 'widgets',
       body: { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 }, status: { phase: 'ignored-on-create' } },
@@ -64,12 +67,13 @@ spec:
     assert.equal(patched.status.phase, 'Ready');
     assert.equal(patched.spec.size, 3);
 
-    await waitFor('the watch to deliver ADDED then MODIFIED with the patched status', () =>
-      Promise.resolve(seen.some((e) => e.type === 'MODIFIED' && e.phase === 'Ready')),
-    );
+    await waitFor('the watch to deliver ADDED then MODIFIED with the patched status', () => {
+      if (watchErrors.length > 0) throw new Error(`watch ended: ${String(watchErrors[0])}`);
+      return Promise.resolve(seen.some((e) => e.type === 'MODIFIED' && e.phase === 'Ready'));
+    });
     request.abort();
     assert.equal(seen[0]?.type, 'ADDED');
     // The status subresource ignores status on create.
-    assert.equal(seen[0]?.phase, undefined);
+    assert.equal(seen[0].phase, undefined);
   });
 });

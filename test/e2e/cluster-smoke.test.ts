@@ -42,7 +42,7 @@ spec:
     assert.equal(pods.items.length, 3);
     for (const pod of pods.items) {
       assert.equal(pod.status?.phase, 'Running', `pod ${pod.metadata?.name ?? ''} phase`);
-      assert.ok(pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), `pod ${pod.metadata?.name ?? ''} Ready`);
+      assert.ok(pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), `pod ${pod.metadata?.name ?? ''} Ready`);
       assert.ok(pod.spec?.nodeName?.startsWith('aviary-node-'), 'scheduled onto a fake node');
     }
     const podIps = pods.items.map((p) => p.status?.podIP ?? '').sort();

@@ -26,6 +26,11 @@ export async function waitFor<T>(description: string, check: () => Promise<T | u
     await sleep(options.intervalMs ?? 100);
   }
   const seen = options.explain === undefined ? '' : `\n${await options.explain()}`;
-  const cause = lastError === undefined ? '' : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+  const cause = lastError === undefined ? '' : ` (last error: ${describeError(lastError)})`;
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${cause}${seen}`);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error);
 }
