@@ -34,7 +34,7 @@ const allAvailable = new Promise<void>((resolve) => (resolveAll = resolve));
 const watch = await new Watch(kc).watch(`/apis/apps/v1/namespaces/${namespace}/deployments`, {}, (_type, d: V1Deployment) => {
   const name = d.metadata?.name ?? '';
   const started = createdAt.get(name);
-  const available = d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') === true && d.status?.availableReplicas === 3;
+  const available = d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True') === true && d.status.availableReplicas === 3;
   if (started !== undefined && available) {
     availableAfter.push(performance.now() - started);
     createdAt.delete(name);
