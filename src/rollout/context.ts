@@ -1,0 +1,171 @@
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { PauseCondition, Rollout, RolloutStatus } from '../api/rollout.ts';
+import { podTemplateHash } from './hash.ts';
+import {
+  desiredReplicasAnnotation,
+  podTemplateHashLabel,
+  revisionAnnotation,
+  viewReplicaSet,
+  type ObservedRollout,
+  type PlannedEvent,
+  type ReplicaSetView,
+  type RolloutPlan,
+} from './observed.ts';
+
+/**
+ * The working state of one planning pass: the observed snapshot, derived facts (hash, ReplicaSet roles, revision)
+ * and the plan being built. Strategy planners read and extend it; nothing here touches the cluster.
+ */
+export class PlanContext {
+  readonly rollout: Rollout;
+  readonly observed: ObservedRollout;
+  readonly now: Date;
+  readonly nowTime: string;
+  readonly replicas: number;
+  readonly hash: string;
+  readonly views: ReplicaSetView[];
+  readonly newRS: ReplicaSetView | undefined;
+  readonly previous: RolloutStatus;
+  readonly status: RolloutStatus;
+  readonly plan: RolloutPlan;
+  /** Events before the scaling events of this pass, scaling events, then those that conclude it. */
+  readonly leadingEvents: PlannedEvent[] = [];
+  readonly scalingEvents: PlannedEvent[] = [];
+  readonly trailingEvents: PlannedEvent[] = [];
+  /** Revision the current template runs as. */
+  readonly revision: number;
+
+  constructor(rollout: Rollout, observed: ObservedRollout) {
+    this.rollout = rollout;
+    this.observed = observed;
+    this.now = observed.now;
+    this.nowTime = kubeTime(observed.now);
+    this.replicas = rollout.spec.replicas ?? 1;
+    this.previous = rollout.status ?? {};
+    this.status = structuredClone(this.previous);
+    this.hash = podTemplateHash(rollout.spec.template, this.previous.collisionCount ?? 0);
+    this.views = observed.replicaSets.map(viewReplicaSet).sort((a, b) => a.revision - b.revision || a.createdAt.localeCompare(b.createdAt));
+    this.newRS = this.views.find((v) => v.hash === this.hash);
+    const maxRevision = Math.max(0, ...this.views.map((v) => v.revision));
+    this.revision = this.newRS?.revision === maxRevision ? maxRevision : maxRevision + 1;
+    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], serviceSelectors: [], status: this.status, events: [] };
+  }
+
+  /** The stable ReplicaSet recorded in status, if it still exists. */
+  get stableRS(): ReplicaSetView | undefined {
+    const stable = this.status.stableRS;
+    return stable === undefined ? undefined : this.views.find((v) => v.hash === stable);
+  }
+
+  event(type: PlannedEvent['type'], reason: string, message: string, where: 'leading' | 'trailing' = 'leading'): void {
+    (where === 'leading' ? this.leadingEvents : this.trailingEvents).push({ type, reason, message });
+  }
+
+  requeueAfter(ms: number): void {
+    const bounded = Math.max(0, Math.ceil(ms));
+    this.plan.requeueAfterMs = this.plan.requeueAfterMs === undefined ? bounded : Math.min(this.plan.requeueAfterMs, bounded);
+  }
+
+  /** Sets spec.replicas of a ReplicaSet (or of the one being created) and records the ScalingReplicaSet event. */
+  scale(view: ReplicaSetView, to: number): void {
+    if (view.current === to) return;
+    const create = this.plan.createReplicaSet;
+    if (create?.metadata?.name === view.name && create.spec !== undefined) {
+      create.spec.replicas = to;
+      const annotations = create.metadata.annotations ?? {};
+      annotations[desiredReplicasAnnotation] = String(this.replicas);
+    } else {
+      this.plan.scale.push({ name: view.name, from: view.current, to });
+    }
+    this.scalingEvents.push({
+      type: 'Normal',
+      reason: 'ScalingReplicaSet',
+      message: `Scaled ${to > view.current ? 'up' : 'down'} ReplicaSet ${view.name} (revision ${view.revision}) from ${view.current} to ${to}`,
+    });
+    view.current = to;
+  }
+
+  /** The ReplicaSet of the current template, created (at 0 replicas) in this plan when missing. */
+  ensureNewReplicaSet(extraPodLabels: Record<string, string> = {}): ReplicaSetView {
+    if (this.newRS !== undefined) {
+      if (this.newRS.revision !== this.revision) {
+        // An older template came back (undo): it runs again as the newest revision.
+        this.plan.annotate.push({ name: this.newRS.name, annotations: { [revisionAnnotation]: String(this.revision) } });
+        this.newRS.revision = this.revision;
+      }
+      return this.newRS;
+    }
+    const rs = buildReplicaSet(this.rollout, this.hash, this.revision, extraPodLabels);
+    this.plan.createReplicaSet = rs;
+    this.event('Normal', 'NewReplicaSetCreated', `Created ReplicaSet ${rs.metadata?.name ?? ''} (revision ${this.revision})`);
+    const view: ReplicaSetView = {
+      name: rs.metadata?.name ?? '', hash: this.hash, current: 0, created: 0, ready: 0, available: 0,
+      revision: this.revision, createdAt: this.nowTime, observed: true,
+    };
+    this.views.push(view);
+    (this as { newRS: ReplicaSetView | undefined }).newRS = view;
+    return view;
+  }
+
+  setPause(reason: PauseCondition['reason']): void {
+    const conditions = this.status.pauseConditions ?? [];
+    if (conditions.some((c) => c.reason === reason)) return;
+    this.status.pauseConditions = [...conditions, { reason, startTime: this.nowTime }];
+    this.status.controllerPause = true;
+    this.event('Normal', 'RolloutPaused', `Rollout is paused (${reason})`);
+  }
+
+  pauseCondition(reason: PauseCondition['reason']): PauseCondition | undefined {
+    return this.status.pauseConditions?.find((c) => c.reason === reason);
+  }
+
+  /** A pause this controller set was lifted by a promote (pause condition gone, controllerPause still set). */
+  get pauseLiftedByUser(): boolean {
+    return this.status.controllerPause === true && (this.status.pauseConditions ?? []).length === 0;
+  }
+
+  clearPause(): void {
+    const wasPaused = this.status.controllerPause === true || (this.status.pauseConditions ?? []).length > 0;
+    delete this.status.pauseConditions;
+    delete this.status.controllerPause;
+    if (wasPaused) this.event('Normal', 'RolloutResumed', 'Rollout is resumed');
+  }
+}
+
+/** Kubernetes `Time`: RFC 3339 with whole seconds. */
+export function kubeTime(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function buildReplicaSet(rollout: Rollout, hash: string, revision: number, extraPodLabels: Record<string, string>): V1ReplicaSet {
+  const { metadata, spec } = rollout;
+  const template = structuredClone(spec.template ?? {});
+  const podLabels = { ...(template.metadata?.labels ?? {}), ...extraPodLabels, [podTemplateHashLabel]: hash };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `${metadata.name ?? ''}-${hash}`,
+      namespace: metadata.namespace,
+      labels: { ...(template.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
+      annotations: { [revisionAnnotation]: String(revision), [desiredReplicasAnnotation]: String(spec.replicas ?? 1) },
+      ownerReferences: [{
+        apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1',
+        kind: 'Rollout',
+        name: metadata.name ?? '',
+        uid: metadata.uid ?? '',
+        controller: true,
+        blockOwnerDeletion: true,
+      }],
+    },
+    spec: {
+      replicas: 0,
+      minReadySeconds: spec.minReadySeconds ?? 0,
+      selector: {
+        matchLabels: { ...(spec.selector?.matchLabels ?? {}), [podTemplateHashLabel]: hash },
+        ...(spec.selector?.matchExpressions === undefined ? {} : { matchExpressions: spec.selector.matchExpressions }),
+      },
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } },
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { Rollout, RolloutStatus } from '../api/rollout.ts';
+
+/** Labels and annotations that users and tools of Argo Rollouts read; Aviary writes the same names. */
+export const podTemplateHashLabel = 'rollouts-pod-template-hash';
+export const revisionAnnotation = 'rollout.argoproj.io/revision';
+export const desiredReplicasAnnotation = 'rollout.argoproj.io/desired-replicas';
+export const scaleDownDeadlineAnnotation = 'scale-down-deadline';
+export const managedByAnnotation = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+
+/** Everything the planner may look at: a snapshot of the cluster as the informers saw it. */
+export interface ObservedRollout {
+  rollout: Rollout;
+  /** ReplicaSets controlled by the Rollout. */
+  replicaSets: readonly V1ReplicaSet[];
+  /** Services in the Rollout's namespace that it references, by name (missing ones are absent). */
+  services: ReadonlyMap<string, V1Service>;
+  now: Date;
+}
+
+/** A ReplicaSet reduced to what decisions depend on. */
+export interface ReplicaSetView {
+  name: string;
+  hash: string;
+  /** spec.replicas */
+  current: number;
+  /** status.replicas: pods that exist, ready or not. */
+  created: number;
+  ready: number;
+  available: number;
+  revision: number;
+  createdAt: string;
+  scaleDownDeadline?: string;
+  /** The ReplicaSet's controller has seen its latest spec, so its status counts can be trusted. */
+  observed: boolean;
+}
+
+export function viewReplicaSet(rs: V1ReplicaSet): ReplicaSetView {
+  const annotations = rs.metadata?.annotations ?? {};
+  const revision = Number.parseInt(annotations[revisionAnnotation] ?? '0', 10);
+  const deadline = annotations[scaleDownDeadlineAnnotation];
+  return {
+    name: rs.metadata?.name ?? '',
+    hash: rs.metadata?.labels?.[podTemplateHashLabel] ?? '',
+    current: rs.spec?.replicas ?? 0,
+    created: rs.status?.replicas ?? 0,
+    ready: rs.status?.readyReplicas ?? 0,
+    available: rs.status?.availableReplicas ?? 0,
+    revision: Number.isFinite(revision) ? revision : 0,
+    createdAt: String(rs.metadata?.creationTimestamp ?? ''),
+    ...(deadline === undefined ? {} : { scaleDownDeadline: deadline }),
+    observed: (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
+  };
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface PlannedEvent {
+  type: EventType;
+  reason: string;
+  message: string;
+}
+
+export interface ScaleAction {
+  name: string;
+  from: number;
+  to: number;
+}
+
+/** What the executor must do for one reconcile; computed without side effects. */
+export interface RolloutPlan {
+  createReplicaSet?: V1ReplicaSet;
+  scale: ScaleAction[];
+  /** Annotation changes per ReplicaSet (null removes). */
+  annotate: { name: string; annotations: Record<string, string | null> }[];
+  deleteReplicaSets: string[];
+  /** Services whose selector must point at a pod template hash. */
+  serviceSelectors: { service: string; hash: string }[];
+  status: RolloutStatus;
+  events: PlannedEvent[];
+  /** Wake up again after this long even if nothing changes (pauses, deadlines). */
+  requeueAfterMs?: number;
+}

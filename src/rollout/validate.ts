@@ -1,0 +1,114 @@
+import type { CanaryStep, Rollout } from '../api/rollout.ts';
+import { parseDuration } from '../util/duration.ts';
+import { canaryFenceposts, fencepostsBothZero } from './int-or-percent.ts';
+
+/** One reason a Rollout cannot be acted on, naming the field at fault. */
+export interface SpecIssue {
+  field: string;
+  message: string;
+}
+
+/** Features of the Rollout API that this controller accepts in the schema but does not run yet. */
+const stepsNotYetSupported = ['setCanaryScale', 'analysis', 'experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin'] as const;
+
+/**
+ * Semantic checks the CRD schema cannot express. `existingServices` are the names of Services found in the
+ * Rollout's namespace (a referenced Service that does not exist makes the spec invalid, as in Argo Rollouts).
+ */
+export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<string>): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const { spec } = rollout;
+  const add = (field: string, message: string): void => {
+    issues.push({ field, message });
+  };
+
+  if (spec.workloadRef !== undefined) {
+    add('spec.workloadRef', 'workloadRef is not supported yet by this controller; set spec.template instead');
+  } else if (spec.template === undefined) {
+    add('spec.template', 'required: the pod template to release');
+  }
+  const matchLabels = spec.selector?.matchLabels ?? {};
+  if (spec.selector === undefined || (Object.keys(matchLabels).length === 0 && (spec.selector.matchExpressions ?? []).length === 0)) {
+    add('spec.selector', 'required: a non-empty label selector');
+  } else if (spec.template !== undefined) {
+    const labels = spec.template.metadata?.labels ?? {};
+    const mismatched = Object.entries(matchLabels).filter(([k, v]) => labels[k] !== v);
+    if (mismatched.length > 0) {
+      add('spec.selector', `selector does not match template labels (${mismatched.map(([k, v]) => `${k}=${v}`).join(', ')} missing from spec.template.metadata.labels)`);
+    }
+  }
+  if (spec.replicas !== undefined && spec.replicas < 0) add('spec.replicas', `must be >= 0, got ${spec.replicas}`);
+
+  const { canary, blueGreen } = spec.strategy ?? {};
+  if (canary !== undefined && blueGreen !== undefined) add('spec.strategy', 'set exactly one of canary or blueGreen, not both');
+  if (canary === undefined && blueGreen === undefined) add('spec.strategy', 'set exactly one of canary or blueGreen');
+
+  const requireService = (field: string, name: string | undefined): void => {
+    if (name !== undefined && name !== '' && !existingServices.has(name)) add(field, `service "${name}" not found`);
+  };
+
+  if (canary !== undefined) {
+    const base = 'spec.strategy.canary';
+    if (canary.trafficRouting !== undefined) add(`${base}.trafficRouting`, 'traffic routing is not supported yet by this controller');
+    if (canary.analysis !== undefined) add(`${base}.analysis`, 'background analysis is not supported yet by this controller');
+    if (canary.canaryService !== undefined && canary.canaryService === canary.stableService) {
+      add(`${base}.stableService`, 'must differ from canaryService');
+    }
+    requireService(`${base}.canaryService`, canary.canaryService);
+    requireService(`${base}.stableService`, canary.stableService);
+    try {
+      if (fencepostsBothZero(canary.maxSurge, canary.maxUnavailable)) add(`${base}.maxUnavailable`, 'maxSurge and maxUnavailable cannot both be 0');
+      canaryFenceposts(spec.replicas ?? 1, canary.maxSurge, canary.maxUnavailable);
+    } catch (error) {
+      add(base, error instanceof Error ? error.message : String(error));
+    }
+    const trafficOnly = ['scaleDownDelaySeconds', 'abortScaleDownDelaySeconds', 'dynamicStableScale', 'minPodsPerReplicaSet'] as const;
+    for (const field of trafficOnly) {
+      if (canary[field] !== undefined && canary.trafficRouting === undefined) add(`${base}.${field}`, 'only valid with trafficRouting');
+    }
+    (canary.steps ?? []).forEach((step, i) => {
+      validateStep(step, `${base}.steps[${i}]`, add);
+    });
+  }
+
+  if (blueGreen !== undefined) {
+    const base = 'spec.strategy.blueGreen';
+    if (blueGreen.activeService === '') add(`${base}.activeService`, 'required');
+    if (blueGreen.previewService !== undefined && blueGreen.previewService === blueGreen.activeService) {
+      add(`${base}.previewService`, 'must differ from activeService');
+    }
+    requireService(`${base}.activeService`, blueGreen.activeService);
+    requireService(`${base}.previewService`, blueGreen.previewService);
+    if (blueGreen.prePromotionAnalysis !== undefined) add(`${base}.prePromotionAnalysis`, 'analysis is not supported yet by this controller');
+    if (blueGreen.postPromotionAnalysis !== undefined) add(`${base}.postPromotionAnalysis`, 'analysis is not supported yet by this controller');
+    if (blueGreen.previewReplicaCount !== undefined && blueGreen.previewReplicaCount < 0) add(`${base}.previewReplicaCount`, 'must be >= 0');
+  }
+  return issues;
+}
+
+function validateStep(step: CanaryStep, field: string, add: (field: string, message: string) => void): void {
+  const set = Object.keys(step).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
+  if (set.length !== 1) {
+    add(field, set.length === 0 ? 'a step must set one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin' : `a step must set exactly one field, found ${set.join(' and ')}`);
+    return;
+  }
+  if (step.setWeight !== undefined && (step.setWeight < 0 || step.setWeight > 100)) {
+    add(`${field}.setWeight`, `must be between 0 and 100, got ${step.setWeight}`);
+  }
+  const duration = step.pause?.duration;
+  if (duration !== undefined) {
+    try {
+      parseDuration(duration);
+    } catch (error) {
+      add(`${field}.pause.duration`, error instanceof Error ? error.message : String(error));
+    }
+  }
+  for (const kind of stepsNotYetSupported) {
+    if (step[kind] !== undefined) add(`${field}.${kind}`, `${kind} steps are not supported yet by this controller`);
+  }
+}
+
+/** The InvalidSpec condition message, in the form Argo Rollouts users see. */
+export function invalidSpecMessage(name: string, issues: readonly SpecIssue[]): string {
+  return `The Rollout "${name}" is invalid: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`;
+}
