@@ -1,0 +1,146 @@
+import type { CanaryStep, CanaryStrategy } from '../api/rollout.ts';
+import { parseDuration, formatDuration } from '../util/duration.ts';
+import type { PlanContext } from './context.ts';
+import { canaryFenceposts } from './int-or-percent.ts';
+import type { ReplicaSetView } from './observed.ts';
+import { canaryStepReplicasReady, planBasicCanaryStep, type NamedReplicas } from './replicas.ts';
+
+/**
+ * Plans a basic canary (no traffic routing): the canary's share of pods follows the steps' setWeight, pauses
+ * wait for time or a promote, and the last step promotes the canary to stable.
+ */
+export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
+  const steps = canary.steps ?? [];
+  const { maxSurge, maxUnavailable } = canaryFenceposts(ctx.replicas, canary.maxSurge, canary.maxUnavailable);
+  const { status } = ctx;
+  let stable = ctx.stableRS;
+  const newRS = ctx.ensureNewReplicaSet(stable === undefined || stable.hash === ctx.hash ? {} : (canary.canaryMetadata?.labels ?? {}));
+
+  if (stable === undefined) {
+    // First deploy (or the stable ReplicaSet is gone): there is nothing to protect, so the new one is stable at once.
+    status.stableRS = ctx.hash;
+    status.currentStepIndex = steps.length > 0 ? steps.length : undefined;
+    stable = newRS;
+  }
+
+  let weight = 100;
+  if (stable.hash !== ctx.hash) {
+    if (status.abort === true) {
+      weight = 0;
+      status.currentStepIndex = 0;
+      if ((status.pauseConditions ?? []).length > 0 || status.controllerPause === true) {
+        delete status.pauseConditions;
+        delete status.controllerPause;
+      }
+    } else if (ctx.rollout.spec.paused === true) {
+      weight = currentSetWeight(steps, status.currentStepIndex ?? 0);
+    } else {
+      weight = runSteps(ctx, steps, { maxSurge, maxUnavailable, newRS, stable });
+    }
+  } else if (steps.length > 0) {
+    status.currentStepIndex = steps.length;
+  }
+
+  const older = ctx.views.filter((v) => v !== newRS && v !== stable);
+  const plan = planBasicCanaryStep({
+    replicas: ctx.replicas,
+    weight,
+    maxSurge,
+    maxUnavailable,
+    canary: named(newRS),
+    stable: stable === newRS ? undefined : named(stable),
+    older: older.map(named),
+  });
+  for (const [name, to] of Object.entries(plan.targets)) {
+    const view = ctx.views.find((v) => v.name === name);
+    if (view !== undefined) ctx.scale(view, to);
+  }
+
+  // Promotion: every step done and the canary carries the full count, all available.
+  const promoted = stable !== newRS && weight === 100 && status.abort !== true && ctx.rollout.spec.paused !== true &&
+    newRS.current === ctx.replicas && newRS.available >= ctx.replicas && newRS.observed;
+  if (promoted) {
+    status.stableRS = ctx.hash;
+    delete status.promoteFull;
+  }
+}
+
+interface StepState {
+  maxSurge: number;
+  maxUnavailable: number;
+  newRS: ReplicaSetView;
+  stable: ReplicaSetView;
+}
+
+/** Advances through the steps that are done; returns the weight the canary should have now. */
+function runSteps(ctx: PlanContext, steps: readonly CanaryStep[], state: StepState): number {
+  const { status } = ctx;
+  let index = status.currentStepIndex ?? 0;
+  if (status.promoteFull === true) {
+    index = steps.length;
+    if (status.controllerPause === true || (status.pauseConditions ?? []).length > 0) ctx.clearPause();
+  }
+  while (index < steps.length) {
+    const step = steps[index];
+    if (step === undefined) break;
+    const label = `Rollout step ${index + 1}/${steps.length} completed`;
+    if (step.setWeight !== undefined) {
+      if (!setWeightDone(ctx, step.setWeight, state)) break;
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setWeight: ${step.setWeight})`);
+    } else if (step.pause !== undefined) {
+      const duration = step.pause.duration;
+      const describe = duration === undefined ? 'pause' : `pause: ${formatDuration(parseDuration(duration))}`;
+      if (ctx.pauseLiftedByUser) {
+        ctx.event('Normal', 'RolloutStepCompleted', `${label} (${describe})`);
+        ctx.clearPause();
+      } else {
+        const pause = ctx.pauseCondition('CanaryPauseStep');
+        if (pause === undefined) ctx.setPause('CanaryPauseStep');
+        if (duration === undefined) break;
+        const started = Date.parse(pause?.startTime ?? ctx.nowTime);
+        const remaining = started + parseDuration(duration) - ctx.now.getTime();
+        if (remaining > 0) {
+          ctx.requeueAfter(remaining);
+          break;
+        }
+        ctx.event('Normal', 'RolloutStepCompleted', `${label} (${describe})`);
+        ctx.clearPause();
+      }
+    } else {
+      // Validation rejects the other step kinds until they are implemented; never skip a step silently.
+      break;
+    }
+    index++;
+  }
+  status.currentStepIndex = index;
+  return index >= steps.length ? 100 : currentSetWeight(steps, index);
+}
+
+function setWeightDone(ctx: PlanContext, weight: number, state: StepState): boolean {
+  const older = ctx.views.filter((v) => v !== state.newRS && v !== state.stable);
+  return state.newRS.observed && state.stable.observed && canaryStepReplicasReady({
+    replicas: ctx.replicas,
+    weight,
+    maxSurge: state.maxSurge,
+    maxUnavailable: state.maxUnavailable,
+    canary: { current: state.newRS.current, available: state.newRS.available },
+    stable: { current: state.stable.current, available: state.stable.available },
+    stableCreated: state.stable.created,
+    olderReplicas: older.reduce((n, v) => n + v.current, 0),
+    olderAvailable: older.reduce((n, v) => n + v.available, 0),
+  });
+}
+
+/** The weight of the last setWeight at or before the step (0 before any); 100 once every step is done. */
+export function currentSetWeight(steps: readonly CanaryStep[], index: number): number {
+  if (index >= steps.length) return 100;
+  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+    const weight = steps[i]?.setWeight;
+    if (weight !== undefined) return weight;
+  }
+  return 0;
+}
+
+function named(view: ReplicaSetView): NamedReplicas {
+  return { name: view.name, current: view.current, available: view.available, revision: view.revision, createdAt: view.createdAt };
+}
