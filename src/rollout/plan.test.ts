@@ -7,25 +7,25 @@ describe('planRollout: canary', () => {
     const sim = new Simulation(canaryRollout());
     sim.events.push({ type: 'Normal', reason: 'RolloutAddedToInformer', message: '' });
     sim.settle();
-    assert.equal(sim.rollout.status?.phase, 'Healthy');
+    assert.equal(sim.phase(), 'Healthy');
 
     sim.update((r) => { setImage(r, 'web:2'); });
     sim.settle();
-    assert.equal(sim.rollout.status?.phase, 'Paused');
+    assert.equal(sim.phase(), 'Paused');
     assert.equal(sim.rollout.status?.currentStepIndex, 1);
 
     sim.rollout.status = { ...sim.rollout.status, abort: true };
     sim.settle();
-    assert.equal(sim.rollout.status?.phase, 'Degraded');
+    assert.equal(sim.phase(), 'Degraded');
 
     sim.rollout.status = { ...sim.rollout.status, abort: false };
     sim.settle();
-    assert.equal(sim.rollout.status?.phase, 'Paused');
+    assert.equal(sim.phase(), 'Paused');
 
     // promote: clear the pause conditions
     sim.rollout.status = { ...sim.rollout.status, pauseConditions: [] };
     sim.settle();
-    assert.equal(sim.rollout.status?.phase, 'Healthy');
+    assert.equal(sim.phase(), 'Healthy');
 
     assert.deepEqual(sim.reasons(), [
       'RolloutAddedToInformer', 'RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted', 'ScalingReplicaSet', 'RolloutCompleted',

@@ -41,11 +41,9 @@ export class Simulation {
     }
     for (const { name, annotations } of plan.annotate) {
       const rs = this.rs(name);
-      const merged: Record<string, string> = { ...(rs.metadata?.annotations ?? {}) };
-      for (const [k, v] of Object.entries(annotations)) {
-        if (v === null) delete merged[k];
-        else merged[k] = v;
-      }
+      const merged = Object.fromEntries(
+        Object.entries({ ...(rs.metadata?.annotations ?? {}), ...annotations }).filter((e): e is [string, string] => e[1] !== null),
+      );
       rs.metadata = { ...rs.metadata, annotations: merged };
       changed = true;
     }
@@ -81,6 +79,10 @@ export class Simulation {
 
   replicaCounts(): Record<string, number> {
     return Object.fromEntries(this.replicaSets.map((rs) => [rs.metadata?.labels?.['rollouts-pod-template-hash'] ?? '', rs.spec?.replicas ?? 0]));
+  }
+
+  phase(): string | undefined {
+    return this.rollout.status?.phase;
   }
 
   reasons(): string[] {
