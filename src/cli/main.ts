@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 import { clusterCommand } from './commands/cluster.ts';
+import { controllerCommand } from './commands/controller.ts';
 import { versionCommand } from './commands/version.ts';
 
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(clusterCommand());
+  program.addCommand(controllerCommand());
   program.addCommand(versionCommand());
   return program;
 }

@@ -1,0 +1,63 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { aviaryGroup, argoprojGroup, type ApiGroup } from '../../api/groups.ts';
+import { rolloutController } from '../../rollout/controller.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { Manager } from '../../runtime/manager.ts';
+import { loadKubeconfigFromFlags } from '../kubeconfig.ts';
+
+interface ControllerFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  metricsAddr: string;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  workers: number;
+  logLevel: string;
+  instanceId?: string;
+  compat: string[];
+}
+
+const compatGroups: Record<string, ApiGroup> = { argo: argoprojGroup };
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be a whole number from 1 to 256');
+  return n;
+}
+
+function compatMode(value: string, previous: string[]): string[] {
+  if (!(value in compatGroups)) throw new InvalidArgumentError(`unknown compatibility mode "${value}" (known: ${Object.keys(compatGroups).join(', ')})`);
+  return [...previous, value];
+}
+
+export function controllerCommand(): Command {
+  return new Command('controller')
+    .description('Run the Aviary controller: reconcile Rollouts in aviary.dev (and, with --compat argo, argoproj.io)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config or in-cluster)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('-n, --namespace <ns>', 'only reconcile objects in this namespace (default: all)')
+    .option('--metrics-addr <addr>', 'address of /healthz, /readyz and /metrics ("off" to disable)', ':8090')
+    .option('--leader-elect', 'elect a leader through a Lease, so only one of several replicas reconciles', false)
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', 'aviary-system')
+    .option('--workers <n>', 'concurrent reconciles per kind', workerCount, 10)
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .option('--instance-id <id>', 'name of this controller instance (Lease name suffix) when several run in one cluster')
+    .option('--compat <mode>', 'also reconcile a peer\'s API group unmodified: argo (argoproj.io Rollouts)', compatMode, [])
+    .action(async (flags: ControllerFlags) => {
+      const kubeConfig = loadKubeconfigFromFlags(flags);
+      const logger = createLogger({ level: flags.logLevel, name: 'aviary-controller' });
+      const leaseName = flags.instanceId === undefined ? 'aviary-controller' : `aviary-controller-${flags.instanceId}`;
+      const manager = new Manager({
+        kubeConfig,
+        logger,
+        address: flags.metricsAddr === 'off' ? false : flags.metricsAddr,
+        leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: leaseName } : false,
+      });
+      for (const group of [aviaryGroup, ...flags.compat.map((m) => compatGroups[m]).filter((g) => g !== undefined)]) {
+        manager.addController(rolloutController(manager, { group, workers: flags.workers, ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }) }));
+      }
+      logger.info({ compat: flags.compat, namespace: flags.namespace ?? '(all)', leaderElect: flags.leaderElect }, 'starting');
+      await manager.run();
+    });
+}

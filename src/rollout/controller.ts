@@ -1,0 +1,98 @@
+import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
+import type { Rollout } from '../api/rollout.ts';
+import { Controller } from '../runtime/controller.ts';
+import type { Informer } from '../runtime/informer.ts';
+import type { Manager } from '../runtime/manager.ts';
+import { keyOf, splitKey, thaw, type DeepReadonly } from '../runtime/objects.ts';
+import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
+import { controllerUidIndex } from '../runtime/store.ts';
+import { RolloutExecutor } from './executor.ts';
+import { podTemplateHashLabel } from './observed.ts';
+import { planRollout } from './plan.ts';
+
+export interface RolloutControllerOptions {
+  group: ApiGroup;
+  /** Watch one namespace only; default all. */
+  namespace?: string;
+  workers?: number;
+}
+
+/** The Services a Rollout points at, whose existence and selectors the plan depends on. */
+export function referencedServices(rollout: DeepReadonly<Rollout>): string[] {
+  const { canary, blueGreen } = rollout.spec.strategy ?? {};
+  return [canary?.canaryService, canary?.stableService, blueGreen?.activeService, blueGreen?.previewService]
+    .filter((s): s is string => s !== undefined && s !== '');
+}
+
+/**
+ * Wires the Rollout reconciler to shared informers: Rollouts of one API group, the ReplicaSets they control
+ * (label-filtered to those carrying the pod template hash, indexed by controller uid), and Services (stripped to
+ * the fields the plan reads). Changes to any of them enqueue the Rollout concerned.
+ */
+export function rolloutController(manager: Manager, options: RolloutControllerOptions): Controller {
+  const apiVersion = apiVersionOf(options.group);
+  const rollouts = manager.informers.informer<Rollout>({
+    resource: { apiVersion, kind: 'Rollout', plural: 'rollouts' },
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+  const replicaSets = manager.informers.informer<V1ReplicaSet>({
+    resource: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
+    labelSelector: podTemplateHashLabel,
+    indexers: { controller: controllerUidIndex },
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+  const services = manager.informers.informer<V1Service>({
+    resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+    transform: (svc) => ({ apiVersion: svc.apiVersion, kind: svc.kind, metadata: { name: svc.metadata?.name, namespace: svc.metadata?.namespace, resourceVersion: svc.metadata?.resourceVersion }, spec: { selector: svc.spec?.selector } }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+
+  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services });
+  rollouts.onAdd((r) => {
+    manager.events.normal(r, 'RolloutAddedToInformer', 'Rollout resource added to informer: ' + keyOf(r.metadata.namespace, r.metadata.name ?? ''));
+  });
+  return new Controller({ name: `rollout.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
+    .primary(rollouts)
+    .owns(replicaSets, { apiVersion, kind: 'Rollout' })
+    .watches(services, (svc) => rollouts.list(svc.metadata?.namespace)
+      .filter((r) => referencedServices(r).includes(svc.metadata?.name ?? ''))
+      .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? '')));
+}
+
+interface ReconcilerDeps {
+  manager: Manager;
+  apiVersion: string;
+  rollouts: Informer<Rollout>;
+  replicaSets: Informer<V1ReplicaSet>;
+  services: Informer<V1Service>;
+}
+
+export class RolloutReconciler implements Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #executor: RolloutExecutor;
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+    this.#executor = new RolloutExecutor({ client: deps.manager.client, events: deps.manager.events, apiVersion: deps.apiVersion });
+  }
+
+  async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const cached = this.#deps.rollouts.get(key);
+    // Deleted: its ReplicaSets go with it through owner references.
+    if (cached === undefined) return done;
+    const rollout = thaw<Rollout>(cached);
+    const { namespace } = splitKey(key);
+    const uid = rollout.metadata.uid ?? '';
+    const replicaSets = this.#deps.replicaSets.byIndex('controller', uid).map((rs) => thaw<V1ReplicaSet>(rs));
+    const services = new Map<string, V1Service>();
+    for (const name of referencedServices(cached)) {
+      const svc = this.#deps.services.getByName(namespace, name);
+      if (svc !== undefined) services.set(name, thaw<V1Service>(svc));
+    }
+    const plan = planRollout({ rollout, replicaSets, services, now: new Date() });
+    const outcome = await this.#executor.apply(rollout, plan, signal);
+    if (outcome === 'collision') return { requeueAfter: 0 };
+    return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };
+  }
+}

@@ -1,0 +1,101 @@
+import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { Rollout } from '../api/rollout.ts';
+import type { EventRecorder } from '../runtime/events.ts';
+import { isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
+import { mergePatch } from '../util/merge-patch.ts';
+import { desiredReplicasAnnotation, managedByAnnotation, podTemplateHashLabel, type RolloutPlan } from './observed.ts';
+
+const mergePatchType = 'application/merge-patch+json';
+
+export interface ExecutorOptions {
+  client: KubeClient;
+  events: EventRecorder;
+  /** apiVersion of the Rollouts this controller serves, e.g. aviary.dev/v1alpha1. */
+  apiVersion: string;
+}
+
+export type ExecuteOutcome = 'applied' | 'collision';
+
+/**
+ * Applies a plan: only the writes it lists, each a minimal merge patch, and the status last with the Rollout's
+ * resourceVersion as a precondition — a concurrent write by a user (abort, promote) makes it fail with a conflict
+ * and the reconcile runs again on fresh data instead of overwriting the user's intent.
+ */
+export class RolloutExecutor {
+  readonly #client: KubeClient;
+  readonly #events: EventRecorder;
+  readonly #apiVersion: string;
+
+  constructor(options: ExecutorOptions) {
+    this.#client = options.client;
+    this.#events = options.events;
+    this.#apiVersion = options.apiVersion;
+  }
+
+  async apply(rollout: Rollout, plan: RolloutPlan, signal: AbortSignal): Promise<ExecuteOutcome> {
+    const namespace = rollout.metadata.namespace ?? 'default';
+    const rsPath = (name?: string): string => resourcePath('apps/v1', 'replicasets', namespace, name);
+
+    if (plan.createReplicaSet !== undefined) {
+      const created = await this.#createReplicaSet(rollout, plan.createReplicaSet, rsPath(), signal);
+      if (created === 'collision') return 'collision';
+    }
+    for (const { name, to } of plan.scale) {
+      await this.#patch(rsPath(name), { metadata: { annotations: { [desiredReplicasAnnotation]: String(rollout.spec.replicas ?? 1) } }, spec: { replicas: to } }, signal);
+    }
+    for (const { name, annotations } of plan.annotate) {
+      await this.#patch(rsPath(name), { metadata: { annotations } }, signal);
+    }
+    for (const name of plan.deleteReplicaSets) {
+      try {
+        await this.#client.request({ method: 'DELETE', path: rsPath(name), signal });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    for (const { service, hash } of plan.serviceSelectors) {
+      await this.#patch(resourcePath('v1', 'services', namespace, service), {
+        metadata: { annotations: { [managedByAnnotation]: rollout.metadata.name ?? '' } },
+        spec: { selector: { [podTemplateHashLabel]: hash } },
+      }, signal);
+    }
+    const statusPatch = mergePatch(rollout.status ?? {}, plan.status);
+    if (statusPatch !== undefined) {
+      await this.#patch(this.#rolloutPath(rollout, 'status'), { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: statusPatch }, signal);
+    }
+    for (const event of plan.events) this.#events.event(rollout, event.type, event.reason, event.message);
+    return 'applied';
+  }
+
+  /**
+   * Creates the new ReplicaSet. If one of that name exists it is either ours (the informer has not shown it yet:
+   * fine) or belongs to something else — a name collision, resolved by bumping status.collisionCount, which changes
+   * the hash and therefore the name on the next reconcile.
+   */
+  async #createReplicaSet(rollout: Rollout, rs: V1ReplicaSet, path: string, signal: AbortSignal): Promise<'created' | 'collision'> {
+    try {
+      await this.#client.request({ method: 'POST', path, body: rs, signal });
+      return 'created';
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+    const existing = await this.#client.request<V1ReplicaSet>({ method: 'GET', path: `${path}/${rs.metadata?.name ?? ''}`, signal });
+    const ours = existing.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) === true;
+    // The API server defaults pod template fields, so templates are not compared byte for byte: a ReplicaSet
+    // this Rollout controls under this name was created from this hash.
+    if (ours) return 'created';
+    await this.#patch(this.#rolloutPath(rollout, 'status'), {
+      metadata: { resourceVersion: rollout.metadata.resourceVersion },
+      status: { collisionCount: (rollout.status?.collisionCount ?? 0) + 1 },
+    }, signal);
+    return 'collision';
+  }
+
+  #rolloutPath(rollout: Rollout, subresource?: string): string {
+    return resourcePath(this.#apiVersion, 'rollouts', rollout.metadata.namespace, rollout.metadata.name, subresource);
+  }
+
+  async #patch(path: string, body: unknown, signal: AbortSignal): Promise<void> {
+    await this.#client.request({ method: 'PATCH', path, body, contentType: mergePatchType, signal });
+  }
+}
