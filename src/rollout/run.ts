@@ -1,0 +1,38 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { aviaryGroup, type ApiGroup } from '../api/groups.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { Manager } from '../runtime/manager.ts';
+import { rolloutController } from './controller.ts';
+
+export interface RunningController {
+  manager: Manager;
+  stop(): Promise<void>;
+}
+
+export interface StartControllerOptions {
+  kubeConfig: KubeConfig;
+  /** API groups to reconcile; default aviary.dev only. */
+  groups?: readonly ApiGroup[];
+  namespace?: string;
+  /** Probe/metrics address; false (the default here) for none. */
+  address?: string | false;
+  workers?: number;
+  logger?: Logger;
+}
+
+/**
+ * Starts the Rollout controller in this process and resolves once its caches are synced — what `aviary demo`,
+ * the end-to-end tests and the benchmarks use. `aviary controller` is the long-running form of the same thing.
+ */
+export async function startRolloutController(options: StartControllerOptions): Promise<RunningController> {
+  const manager = new Manager({ kubeConfig: options.kubeConfig, address: options.address ?? false, ...(options.logger === undefined ? {} : { logger: options.logger }) });
+  for (const group of options.groups ?? [aviaryGroup]) {
+    manager.addController(rolloutController(manager, {
+      group,
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    }));
+  }
+  await manager.start();
+  return { manager, stop: () => manager.stop() };
+}
