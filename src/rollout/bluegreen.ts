@@ -26,7 +26,9 @@ export function planBlueGreen(ctx: PlanContext, blueGreen: BlueGreenStrategy): v
     else if (activeHash === undefined) activeTarget = newRS;
   } else if (status.abort === true) {
     ctx.scale(stable, ctx.replicas);
-    scaleDownAfter(ctx, newRS, blueGreen.abortScaleDownDelaySeconds ?? 30);
+    // abortScaleDownDelaySeconds 0 keeps the aborted preview running (for debugging), as in Argo Rollouts.
+    const abortDelay = blueGreen.abortScaleDownDelaySeconds ?? 30;
+    if (abortDelay > 0) scaleDownAfter(ctx, newRS, abortDelay);
     if ((status.pauseConditions ?? []).length > 0 || status.controllerPause === true) {
       delete status.pauseConditions;
       delete status.controllerPause;

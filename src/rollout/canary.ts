@@ -24,6 +24,7 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
   }
 
   let weight = 100;
+  let stepsDone = true;
   if (stable.hash !== ctx.hash) {
     if (status.abort === true) {
       weight = 0;
@@ -37,6 +38,7 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
     } else {
       weight = runSteps(ctx, steps, { maxSurge, maxUnavailable, newRS, stable });
     }
+    stepsDone = (status.currentStepIndex ?? 0) >= steps.length;
   } else if (steps.length > 0) {
     status.currentStepIndex = steps.length;
   }
@@ -57,7 +59,7 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
   }
 
   // Promotion: every step done and the canary carries the full count, all available.
-  const promoted = stable !== newRS && weight === 100 && status.abort !== true && ctx.rollout.spec.paused !== true &&
+  const promoted = stable !== newRS && stepsDone && status.abort !== true && ctx.rollout.spec.paused !== true &&
     newRS.current === ctx.replicas && newRS.available >= ctx.replicas && newRS.observed;
   if (promoted) {
     status.stableRS = ctx.hash;

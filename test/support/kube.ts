@@ -1,10 +1,7 @@
-import {
-  CoreV1Api,
-  KubeConfig,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { Applier } from '../../src/runtime/apply.ts';
+import type { KubeObject } from '../../src/runtime/objects.ts';
+import { KubeClient } from '../../src/runtime/rest.ts';
 import { parseAllDocuments } from 'yaml';
 
 /** The test bed's cluster: the global setup points KUBECONFIG at the local control plane. */
@@ -33,23 +30,10 @@ export function parseManifests(text: string): KubernetesObject[] {
  * document names its own. Returns the objects as the API server stored them.
  */
 export async function applyYaml(kc: KubeConfig, text: string, namespace?: string): Promise<KubernetesObject[]> {
-  const api = kc.makeApiClient(ObjectApi);
+  const applier = new Applier(new KubeClient(kc), fieldManager);
   const applied: KubernetesObject[] = [];
-  for (const obj of parseManifests(text)) {
-    const body: KubernetesObject = { ...obj, metadata: { ...obj.metadata } };
-    if (namespace !== undefined && body.metadata?.namespace === undefined && (await api.isNamespaced(obj.apiVersion ?? '', obj.kind ?? ''))) {
-      body.metadata = { ...body.metadata, namespace };
-    }
-    applied.push(await api.patch(body, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply));
-  }
+  for (const obj of parseManifests(text)) applied.push(await applier.apply(obj as KubeObject, namespace));
   return applied;
-}
-
-/** Exposes the discovery lookup the generic client already does, to place namespaced objects in the test's namespace. */
-class ObjectApi extends KubernetesObjectApi {
-  async isNamespaced(apiVersion: string, kind: string): Promise<boolean> {
-    return (await this.resource(apiVersion, kind))?.namespaced === true;
-  }
 }
 
 export function coreApi(kc: KubeConfig): CoreV1Api {
