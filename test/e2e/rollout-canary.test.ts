@@ -25,7 +25,7 @@ describe('canary Rollouts', () => {
     await rollouts.setImage('seq', 'app:2');
     const paused = await rollouts.waitForPhase('seq', 'Paused');
     assert.equal(paused.status?.message, 'CanaryPauseStep');
-    assert.equal(paused.status?.currentStepIndex, 1);
+    assert.equal(paused.status.currentStepIndex, 1);
 
     await rollouts.patchStatus('seq', { abort: true });
     const aborted = await rollouts.waitForPhase('seq', 'Degraded');
@@ -81,12 +81,12 @@ ${canaryManifest('split', { replicas: 10, steps: [{ setWeight: 41 }, { pause: {}
     });
     assert.deepEqual(await selectors(), { stable: stableHash, canary: canaryHash });
     assert.equal(paused.status?.replicas, 10);
-    assert.equal(paused.status?.updatedReplicas, 4);
+    assert.equal(paused.status.updatedReplicas, 4);
 
     await rollouts.patchStatus('split', { promoteFull: true });
     const done = await rollouts.waitForPhase('split', 'Healthy');
     assert.equal(done.status?.stableRS, canaryHash);
-    assert.equal(done.status?.promoteFull, undefined, 'promoteFull is cleared once done');
+    assert.equal(done.status.promoteFull, undefined, 'promoteFull is cleared once done');
     assert.deepEqual(await rollouts.counts('split'), { [stableHash]: 0, [canaryHash]: 10 });
     assert.deepEqual(await selectors(), { stable: canaryHash, canary: canaryHash });
   });

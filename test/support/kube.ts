@@ -1,6 +1,5 @@
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { Applier } from '../../src/runtime/apply.ts';
-import type { KubeObject } from '../../src/runtime/objects.ts';
 import { KubeClient } from '../../src/runtime/rest.ts';
 import { parseAllDocuments } from 'yaml';
 
@@ -32,7 +31,7 @@ export function parseManifests(text: string): KubernetesObject[] {
 export async function applyYaml(kc: KubeConfig, text: string, namespace?: string): Promise<KubernetesObject[]> {
   const applier = new Applier(new KubeClient(kc), fieldManager);
   const applied: KubernetesObject[] = [];
-  for (const obj of parseManifests(text)) applied.push(await applier.apply(obj as KubeObject, namespace));
+  for (const obj of parseManifests(text)) applied.push(await applier.apply(obj, namespace));
   return applied;
 }
 
