@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { applyYaml } from '../support/kube.ts';
+import { startTestController, type TestController } from '../support/controller.ts';
+import { TestNamespace } from '../support/namespace.ts';
+import { Rollouts } from '../support/rollouts.ts';
+
+const ns = new TestNamespace('ro-bg', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service']]);
+const rollouts = new Rollouts(ns);
+let controller: TestController;
+
+function blueGreen(name: string, strategy: string): string {
+  return `
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}-active }
+spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}-preview }
+spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  replicas: 3
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec: { containers: [{ name: app, image: "app:1" }] }
+  strategy:
+    blueGreen:
+      activeService: ${name}-active
+      previewService: ${name}-preview
+${strategy}`;
+}
+
+async function selector(service: string): Promise<string | undefined> {
+  return (await ns.core.readNamespacedService({ name: service, namespace: ns.name })).spec?.selector?.['rollouts-pod-template-hash'];
+}
+
+describe('blue-green Rollouts', () => {
+  before(async () => {
+    await ns.create();
+    controller = await startTestController(ns.kc, ns.name);
+  });
+  after(async () => {
+    await controller.stop();
+    await ns.delete();
+  });
+
+  it('previews the new version, waits for promotion, switches the active Service, then scales the old one down', async () => {
+    await applyYaml(ns.kc, blueGreen('bg', '      autoPromotionEnabled: false\n      previewReplicaCount: 1\n      scaleDownDelaySeconds: 2'), ns.name);
+    const first = await rollouts.waitForPhase('bg', 'Healthy');
+    const blue = first.status?.stableRS ?? '';
+    assert.equal(await selector('bg-active'), blue);
+    assert.equal(first.status?.selector, `app=bg,rollouts-pod-template-hash=${blue}`);
+
+    await rollouts.setImage('bg', 'app:2');
+    const paused = await rollouts.waitForPhase('bg', 'Paused');
+    const green = paused.status?.currentPodHash ?? '';
+    assert.equal(paused.status?.message, 'BlueGreenPause');
+    assert.deepEqual(await rollouts.counts('bg'), { [blue]: 3, [green]: 1 }, 'preview runs previewReplicaCount pods');
+    assert.equal(await selector('bg-active'), blue, 'active Service stays on the old version until promotion');
+    assert.equal(await selector('bg-preview'), green);
+
+    await rollouts.promote('bg');
+    const promoted = await rollouts.waitForPhase('bg', 'Healthy');
+    assert.equal(promoted.status?.stableRS, green);
+    assert.equal(promoted.status.blueGreen?.activeSelector, green);
+    assert.equal(await selector('bg-active'), green);
+    assert.ok(controller.reasonsFor('bg').includes('SwitchService'));
+    const oldRS = (await rollouts.replicaSets('bg')).find((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === blue);
+    assert.ok(oldRS?.metadata?.annotations?.['scale-down-deadline'] !== undefined, 'the old ReplicaSet carries its scale-down deadline');
+    await ns.waitFor('the old ReplicaSet to be scaled down after the delay', async () => (await rollouts.counts('bg'))[blue] === 0, { timeoutMs: 15_000 });
+    assert.equal((await rollouts.counts('bg'))[green], 3);
+  });
+
+  it('promotes automatically after autoPromotionSeconds', async () => {
+    await applyYaml(ns.kc, blueGreen('timed', '      autoPromotionSeconds: 1'), ns.name);
+    await rollouts.waitForPhase('timed', 'Healthy');
+    await rollouts.setImage('timed', 'app:2');
+    await rollouts.waitFor('timed', 'paused for auto-promotion', (r) => r.status?.pauseConditions?.[0]?.reason === 'BlueGreenPause');
+    const done = await rollouts.waitFor('timed', 'Healthy on the new version', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash);
+    assert.equal(await selector('timed-active'), done.status?.currentPodHash);
+  });
+
+  it('aborts back to the active version and scales the preview down after abortScaleDownDelaySeconds', async () => {
+    await applyYaml(ns.kc, blueGreen('abort', '      autoPromotionEnabled: false\n      abortScaleDownDelaySeconds: 1'), ns.name);
+    const first = await rollouts.waitForPhase('abort', 'Healthy');
+    await rollouts.setImage('abort', 'app:2');
+    const paused = await rollouts.waitForPhase('abort', 'Paused');
+    await rollouts.patchStatus('abort', { abort: true });
+    const degraded = await rollouts.waitForPhase('abort', 'Degraded');
+    assert.match(degraded.status?.message ?? '', /^RolloutAborted/);
+    assert.equal(await selector('abort-active'), first.status?.stableRS);
+    await ns.waitFor('the aborted preview to be scaled to 0', async () => (await rollouts.counts('abort'))[paused.status?.currentPodHash ?? ''] === 0, { timeoutMs: 15_000 });
+  });
+});
