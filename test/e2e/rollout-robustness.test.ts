@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { applyYaml } from '../support/kube.ts';
+import { startTestController, type TestController } from '../support/controller.ts';
+import { TestNamespace } from '../support/namespace.ts';
+import { canaryManifest, Rollouts } from '../support/rollouts.ts';
+
+const ns = new TestNamespace('ro-robust', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']]);
+const rollouts = new Rollouts(ns);
+let controller: TestController;
+
+describe('Rollout controller robustness', () => {
+  before(async () => {
+    await ns.create();
+    controller = await startTestController(ns.kc, ns.name);
+  });
+  after(async () => {
+    await controller.stop();
+    await ns.delete();
+  });
+
+  it('marks a Rollout with a missing Service InvalidSpec and Degraded, naming the field, while others proceed', async () => {
+    await applyYaml(ns.kc, [canaryManifest('broken', { extra: '      canaryService: does-not-exist' }), canaryManifest('fine')].join('\n---\n'), ns.name);
+    const broken = await rollouts.waitForPhase('broken', 'Degraded');
+    assert.match(broken.status?.message ?? '', /^InvalidSpec: The Rollout "broken" is invalid: spec\.strategy\.canary\.canaryService: service "does-not-exist" not found/);
+    const condition = broken.status?.conditions?.find((c) => c.type === 'InvalidSpec');
+    assert.equal(condition?.status, 'True');
+    assert.deepEqual(await rollouts.replicaSets('broken'), [], 'nothing is scaled for an invalid spec');
+    await rollouts.waitForPhase('fine', 'Healthy');
+
+    // Fixing the spec clears the condition.
+    await ns.core.createNamespacedService({ namespace: ns.name, body: { metadata: { name: 'does-not-exist' }, spec: { selector: { app: 'broken' }, ports: [{ port: 80 }] } } });
+    const fixed = await rollouts.waitForPhase('broken', 'Healthy');
+    assert.equal(fixed.status?.conditions?.some((c) => c.type === 'InvalidSpec'), false);
+  });
+
+  it('lets the CRD reject what a schema can: weights out of range, two fields in a step, both strategies', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['weight', canaryManifest('bad-weight', { steps: [{ setWeight: 150 }] }), /setWeight/],
+      ['two fields', canaryManifest('bad-step', { steps: [{ setWeight: 10, pause: {} }] }), /steps\[0\]/],
+      ['both strategies', canaryManifest('bad-both').replace('    canary:', '    blueGreen: { activeService: x }\n    canary:'), /strategy/],
+    ];
+    for (const [what, manifest, field] of cases) {
+      await assert.rejects(applyYaml(ns.kc, manifest, ns.name), (error: unknown) => {
+        assert.ok(error instanceof ApiException, `${what}: ${String(error)}`);
+        assert.equal(error.code, 422, what);
+        assert.match(JSON.stringify(error.body), field, what);
+        return true;
+      });
+    }
+  });
+
+  it('resumes after a controller restart exactly where it was, adopting its ReplicaSets without churn', async () => {
+    await applyYaml(ns.kc, canaryManifest('resume', { replicas: 4, steps: [{ setWeight: 25 }, { pause: {} }, { setWeight: 75 }, { pause: {} }] }), ns.name);
+    await rollouts.waitForPhase('resume', 'Healthy');
+    await rollouts.setImage('resume', 'app:2');
+    const before = await rollouts.waitForPhase('resume', 'Paused');
+    const namesBefore = (await rollouts.replicaSets('resume')).map((rs) => `${rs.metadata?.name ?? ''}@${rs.metadata?.resourceVersion ?? ''}`);
+
+    await controller.stop();
+    controller = await startTestController(ns.kc, ns.name);
+    // Give the new controller time to reconcile everything it listed.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const after = await rollouts.get('resume');
+    assert.equal(after.status?.currentStepIndex, before.status?.currentStepIndex);
+    assert.equal(after.status?.phase, 'Paused');
+    assert.deepEqual((await rollouts.replicaSets('resume')).map((rs) => `${rs.metadata?.name ?? ''}@${rs.metadata?.resourceVersion ?? ''}`), namesBefore, 'no ReplicaSet was created or written');
+    assert.equal(controller.reasonsFor('resume').filter((r) => r !== 'RolloutAddedToInformer').length, 0, 'no new events');
+
+    await rollouts.promote('resume');
+    await rollouts.waitFor('resume', 'paused at step 3', (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 3);
+    assert.deepEqual(Object.values(await rollouts.counts('resume')).sort(), [1, 3]);
+  });
+
+  it('follows the scale subresource (what an HorizontalPodAutoscaler writes)', async () => {
+    await applyYaml(ns.kc, canaryManifest('scaled', { replicas: 2 }), ns.name);
+    const first = await rollouts.waitForPhase('scaled', 'Healthy');
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    await objects.patchNamespacedCustomObjectScale(
+      { group: 'aviary.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'scaled', body: { spec: { replicas: 5 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const scaled = await rollouts.waitFor('scaled', '5 available replicas', (r) => r.status?.availableReplicas === 5 && r.status.phase === 'Healthy');
+    assert.equal(scaled.status?.HPAReplicas, 5);
+    assert.deepEqual(await rollouts.counts('scaled'), { [first.status?.stableRS ?? '']: 5 });
+    const scale = (await objects.getNamespacedCustomObjectScale({ group: 'aviary.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'scaled' })) as { status: { replicas: number; selector: string } };
+    assert.deepEqual(scale.status, { replicas: 5, selector: 'app=scaled' });
+  });
+
+  it('keeps only revisionHistoryLimit old ReplicaSets', async () => {
+    await applyYaml(ns.kc, canaryManifest('history', { steps: [] }).replace('  replicas: 1', '  replicas: 1\n  revisionHistoryLimit: 1'), ns.name);
+    await rollouts.waitForPhase('history', 'Healthy');
+    for (const image of ['app:2', 'app:3', 'app:4']) {
+      await rollouts.setImage('history', image);
+      await rollouts.waitFor('history', `Healthy on ${image}`, (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash);
+    }
+    await ns.waitFor('old ReplicaSets to be pruned to 1', async () => (await rollouts.replicaSets('history')).length === 2);
+    const revisions = (await rollouts.replicaSets('history')).map((rs) => rs.metadata?.annotations?.['rollout.argoproj.io/revision']);
+    assert.deepEqual(revisions, ['3', '4']);
+  });
+});
