@@ -99,4 +99,25 @@ describe('Rollout controller robustness', () => {
     const revisions = (await rollouts.replicaSets('history')).map((rs) => rs.metadata?.annotations?.['rollout.argoproj.io/revision']);
     assert.deepEqual(revisions, ['3', '4']);
   });
+
+  it('reports ProgressDeadlineExceeded when new pods never become available, and aborts with progressDeadlineAbort', async () => {
+    const manifest = (name: string, abort: boolean): string => canaryManifest(name, { replicas: 2, steps: [{ setWeight: 50 }, { pause: {} }] })
+      .replace('  replicas: 2', `  replicas: 2\n  progressDeadlineSeconds: 2\n  progressDeadlineAbort: ${abort}`);
+    await applyYaml(ns.kc, [manifest('stuck', false), manifest('stuck-abort', true)].join('\n---\n'), ns.name);
+    await rollouts.waitForPhase('stuck', 'Healthy');
+    await rollouts.waitForPhase('stuck-abort', 'Healthy');
+    // Pods that no node can take stay Pending: the canary never becomes available.
+    const unschedulable = { nodeSelector: { 'aviary.dev/no-such-node': 'true' }, containers: [{ name: 'app', image: 'app:2' }] };
+    for (const name of ['stuck', 'stuck-abort']) {
+      const r = await rollouts.get(name);
+      await rollouts.patchSpec(name, { template: { ...r.spec.template, spec: unschedulable } });
+    }
+    const stuck = await rollouts.waitForPhase('stuck', 'Degraded', 20_000);
+    assert.match(stuck.status?.message ?? '', /^ProgressDeadlineExceeded: ReplicaSet "stuck-\w+" has timed out progressing\./);
+    assert.equal(stuck.status?.abort, undefined, 'without progressDeadlineAbort the canary stays');
+    const aborted = await rollouts.waitFor('stuck-abort', 'aborted', (r) => r.status?.abort === true && r.status.phase === 'Degraded', 20_000);
+    assert.match(aborted.status?.message ?? '', /^RolloutAborted/);
+    await ns.waitFor('the stuck canary to be scaled to 0', async () => (await rollouts.counts('stuck-abort'))[aborted.status?.currentPodHash ?? ''] === 0);
+    assert.ok(controller.reasonsFor('stuck').includes('ProgressDeadlineExceeded'));
+  });
 });
