@@ -48,7 +48,7 @@ export class PlanContext {
     this.newRS = this.views.find((v) => v.hash === this.hash);
     const maxRevision = Math.max(0, ...this.views.map((v) => v.revision));
     this.revision = this.newRS?.revision === maxRevision ? maxRevision : maxRevision + 1;
-    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], serviceSelectors: [], status: this.status, events: [] };
+    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], serviceSelectors: [], status: this.status, events: [] };
   }
 
   /** The stable ReplicaSet recorded in status, if it still exists. */

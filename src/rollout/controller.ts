@@ -1,4 +1,4 @@
-import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { Controller } from '../runtime/controller.ts';
@@ -8,7 +8,7 @@ import { keyOf, splitKey, thaw, type DeepReadonly } from '../runtime/objects.ts'
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { controllerUidIndex } from '../runtime/store.ts';
 import { RolloutExecutor } from './executor.ts';
-import { podTemplateHashLabel } from './observed.ts';
+import { podTemplateHashLabel, type PodView } from './observed.ts';
 import { planRollout } from './plan.ts';
 
 export interface RolloutControllerOptions {
@@ -48,13 +48,37 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
 
-  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services });
+  // Pods only matter for restarts; keep the few fields that decision reads.
+  const pods = manager.informers.informer<V1Pod>({
+    resource: { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
+    labelSelector: podTemplateHashLabel,
+    indexers: { controller: controllerUidIndex },
+    transform: (pod) => ({
+      apiVersion: pod.apiVersion,
+      kind: pod.kind,
+      metadata: {
+        name: pod.metadata?.name, namespace: pod.metadata?.namespace, uid: pod.metadata?.uid, resourceVersion: pod.metadata?.resourceVersion,
+        creationTimestamp: pod.metadata?.creationTimestamp, deletionTimestamp: pod.metadata?.deletionTimestamp,
+        labels: { [podTemplateHashLabel]: pod.metadata?.labels?.[podTemplateHashLabel] ?? '' }, ownerReferences: pod.metadata?.ownerReferences,
+      },
+      status: { conditions: pod.status?.conditions?.filter((c) => c.type === 'Ready').map((c) => ({ type: c.type, status: c.status })) },
+    }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+
+  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods });
   rollouts.onAdd((r) => {
     manager.events.normal(r, 'RolloutAddedToInformer', 'Rollout resource added to informer: ' + keyOf(r.metadata.namespace, r.metadata.name ?? ''));
   });
   return new Controller({ name: `rollout.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
     .primary(rollouts)
     .owns(replicaSets, { apiVersion, kind: 'Rollout' })
+    .watches(pods, (pod) => {
+      const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true && o.kind === 'ReplicaSet');
+      const rs = owner === undefined ? undefined : replicaSets.getByName(pod.metadata?.namespace, owner.name);
+      const rollout = rs?.metadata?.ownerReferences?.find((o) => o.controller === true && o.kind === 'Rollout');
+      return rollout === undefined ? [] : [keyOf(pod.metadata?.namespace, rollout.name)];
+    })
     .watches(services, (svc) => rollouts.list(svc.metadata?.namespace)
       .filter((r) => referencedServices(r).includes(svc.metadata?.name ?? ''))
       .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? '')));
@@ -66,6 +90,7 @@ interface ReconcilerDeps {
   rollouts: Informer<Rollout>;
   replicaSets: Informer<V1ReplicaSet>;
   services: Informer<V1Service>;
+  pods: Informer<V1Pod>;
 }
 
 export class RolloutReconciler implements Reconciler {
@@ -90,7 +115,14 @@ export class RolloutReconciler implements Reconciler {
       const svc = this.#deps.services.getByName(namespace, name);
       if (svc !== undefined) services.set(name, thaw<V1Service>(svc));
     }
-    const plan = planRollout({ rollout, replicaSets, services, now: new Date() });
+    const pods = replicaSets.flatMap((rs) => this.#deps.pods.byIndex('controller', rs.metadata?.uid ?? '')).map((pod): PodView => ({
+      name: pod.metadata?.name ?? '',
+      hash: pod.metadata?.labels?.[podTemplateHashLabel] ?? '',
+      createdAt: String(pod.metadata?.creationTimestamp ?? ''),
+      ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+      deleting: pod.metadata?.deletionTimestamp !== undefined,
+    }));
+    const plan = planRollout({ rollout, replicaSets, services, pods, now: new Date() });
     const outcome = await this.#executor.apply(rollout, plan, signal);
     if (outcome === 'collision') return { requeueAfter: 0 };
     return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };

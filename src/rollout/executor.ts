@@ -1,7 +1,7 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Rollout } from '../api/rollout.ts';
 import type { EventRecorder } from '../runtime/events.ts';
-import { isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
+import { isApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
 import { desiredReplicasAnnotation, managedByAnnotation, podTemplateHashLabel, type RolloutPlan } from './observed.ts';
 
@@ -53,6 +53,7 @@ export class RolloutExecutor {
         if (!isNotFound(error)) throw error;
       }
     }
+    for (const pod of plan.evictPods) await this.#evict(namespace, pod, signal);
     for (const { service, hash } of plan.serviceSelectors) {
       await this.#patch(resourcePath('v1', 'services', namespace, service), {
         metadata: { annotations: { [managedByAnnotation]: rollout.metadata.name ?? '' } },
@@ -89,6 +90,20 @@ export class RolloutExecutor {
       status: { collisionCount: (rollout.status?.collisionCount ?? 0) + 1 },
     }, signal);
     return 'collision';
+  }
+
+  /** Evicts rather than deletes, so PodDisruptionBudgets are honoured; a refused eviction waits for a later pass. */
+  async #evict(namespace: string, pod: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#client.request({
+        method: 'POST',
+        path: resourcePath('v1', 'pods', namespace, pod, 'eviction'),
+        body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: pod, namespace } },
+        signal,
+      });
+    } catch (error) {
+      if (!isNotFound(error) && !isApiError(error, 429)) throw error;
+    }
   }
 
   #rolloutPath(rollout: Rollout, subresource?: string): string {

@@ -15,7 +15,19 @@ export interface ObservedRollout {
   replicaSets: readonly V1ReplicaSet[];
   /** Services in the Rollout's namespace that it references, by name (missing ones are absent). */
   services: ReadonlyMap<string, V1Service>;
+  /** Pods of the Rollout's ReplicaSets; needed only for restarts. */
+  pods?: readonly PodView[];
   now: Date;
+}
+
+/** A pod reduced to what a restart decides on. */
+export interface PodView {
+  name: string;
+  /** Its rollouts-pod-template-hash label. */
+  hash: string;
+  createdAt: string;
+  ready: boolean;
+  deleting: boolean;
 }
 
 /** A ReplicaSet reduced to what decisions depend on. */
@@ -74,6 +86,8 @@ export interface RolloutPlan {
   /** Annotation changes per ReplicaSet (null removes). */
   annotate: { name: string; annotations: Record<string, string | null> }[];
   deleteReplicaSets: string[];
+  /** Pods to evict (restart). */
+  evictPods: string[];
   /** Services whose selector must point at a pod template hash. */
   serviceSelectors: { service: string; hash: string }[];
   status: RolloutStatus;

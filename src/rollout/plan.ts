@@ -6,7 +6,8 @@ import { planCanary } from './canary.ts';
 import { getCondition, removeCondition, setCondition } from './conditions.ts';
 import { PlanContext } from './context.ts';
 import { podTemplateHash } from './hash.ts';
-import { canaryFenceposts } from './int-or-percent.ts';
+import { blueGreenMaxUnavailable, canaryFenceposts } from './int-or-percent.ts';
+import { planRestart } from './restart.ts';
 import { podTemplateHashLabel, type ObservedRollout, type RolloutPlan } from './observed.ts';
 import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.ts';
 
@@ -42,6 +43,7 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   ctx.plan.serviceSelectors = ctx.plan.serviceSelectors.filter(({ service, hash }) =>
     observed.services.get(service)?.spec?.selector?.[podTemplateHashLabel] !== hash);
 
+  if (status.abort !== true) planRestart(ctx, restartBudget(ctx));
   pruneHistory(ctx);
   summarize(ctx);
   return finish(ctx);
@@ -196,6 +198,12 @@ function summarize(ctx: PlanContext): void {
 
 function notCompleted(ctx: PlanContext, revision: number): void {
   ctx.event('Normal', 'RolloutNotCompleted', `Rollout not completed, started update to revision ${revision} (${ctx.hash})`);
+}
+
+function restartBudget(ctx: PlanContext): number {
+  const blueGreen = ctx.rollout.spec.strategy?.blueGreen;
+  if (blueGreen === undefined) return canaryMaxUnavailable(ctx);
+  return blueGreenMaxUnavailable(ctx.replicas, blueGreen.maxUnavailable);
 }
 
 function canaryMaxUnavailable(ctx: PlanContext): number {

@@ -120,4 +120,23 @@ describe('Rollout controller robustness', () => {
     await ns.waitFor('the stuck canary to be scaled to 0', async () => (await rollouts.counts('stuck-abort'))[aborted.status?.currentPodHash ?? ''] === 0);
     assert.ok(controller.reasonsFor('stuck').includes('ProgressDeadlineExceeded'));
   });
+
+  it('restarts every pod older than spec.restartAt, a few at a time, and records restartedAt', async () => {
+    await applyYaml(ns.kc, canaryManifest('restart', { replicas: 4, steps: [] }), ns.name);
+    await rollouts.waitForPhase('restart', 'Healthy');
+    const podNames = async (): Promise<string[]> =>
+      (await ns.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' })).items
+        .filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name ?? '').sort();
+    const before = await podNames();
+    assert.equal(before.length, 4);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const restartAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await rollouts.patchSpec('restart', { restartAt });
+    const done = await rollouts.waitFor('restart', 'restartedAt recorded', (r) => r.status?.restartedAt === restartAt && r.status.availableReplicas === 4, 30_000);
+    assert.equal(done.status?.phase, 'Healthy');
+    const after = await podNames();
+    assert.equal(after.length, 4);
+    assert.deepEqual(after.filter((name) => before.includes(name)), [], 'every old pod was replaced');
+    assert.ok(controller.reasonsFor('restart').includes('RolloutRestarted'));
+  });
 });

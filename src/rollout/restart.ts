@@ -1,0 +1,34 @@
+import type { PlanContext } from './context.ts';
+import type { PodView } from './observed.ts';
+
+/**
+ * spec.restartAt: replaces every pod created before that time, at most `maxUnavailable` missing at once
+ * (evictions, so PodDisruptionBudgets are honoured) — stable pods first, then older revisions, the canary last,
+ * so the version serving most traffic is refreshed first while the canary keeps running. Done when no pod older
+ * than restartAt remains: status.restartedAt records it.
+ */
+export function planRestart(ctx: PlanContext, maxUnavailable: number): void {
+  const restartAt = ctx.rollout.spec.restartAt;
+  if (restartAt === undefined || restartAt === '' || ctx.status.restartedAt === restartAt) return;
+  const at = Date.parse(restartAt);
+  if (Number.isNaN(at)) return;
+  if (at > ctx.now.getTime()) {
+    ctx.requeueAfter(at - ctx.now.getTime());
+    return;
+  }
+  const pods = ctx.observed.pods ?? [];
+  const stale = pods.filter((p) => !p.deleting && Date.parse(p.createdAt) < at);
+  if (stale.length === 0) {
+    ctx.status.restartedAt = restartAt;
+    ctx.event('Normal', 'RolloutRestarted', `Rollout restarted: all pods created before ${restartAt} were replaced`);
+    return;
+  }
+  const unavailable = pods.filter((p) => p.deleting || !p.ready).length +
+    ctx.views.reduce((n, v) => n + Math.max(0, v.current - v.created), 0);
+  const budget = Math.max(1, maxUnavailable) - unavailable;
+  if (budget <= 0) return;
+  const stableHash = ctx.status.stableRS;
+  const rank = (p: PodView): number => (p.hash === stableHash ? 0 : p.hash === ctx.hash ? 2 : 1);
+  const order = [...stale].sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+  ctx.plan.evictPods.push(...order.slice(0, budget).map((p) => p.name));
+}
