@@ -12,6 +12,7 @@ export function planBlueGreen(ctx: PlanContext, blueGreen: BlueGreenStrategy): v
   const newRS = ctx.ensureNewReplicaSet();
   const activeHash = serviceHash(ctx, blueGreen.activeService);
   let stable = ctx.stableRS;
+  if (stable !== undefined) ctx.injectAntiAffinity(blueGreen.antiAffinity, stable.hash);
   if (stable === undefined) {
     // First deploy: nothing serves yet, so the new ReplicaSet goes straight to full size and becomes active.
     stable = newRS;

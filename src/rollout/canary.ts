@@ -14,7 +14,8 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
   const { maxSurge, maxUnavailable } = canaryFenceposts(ctx.replicas, canary.maxSurge, canary.maxUnavailable);
   const { status } = ctx;
   let stable = ctx.stableRS;
-  const newRS = ctx.ensureNewReplicaSet(stable === undefined || stable.hash === ctx.hash ? {} : (canary.canaryMetadata?.labels ?? {}));
+  const newRS = ctx.ensureNewReplicaSet();
+  if (stable !== undefined) ctx.injectAntiAffinity(canary.antiAffinity, stable.hash);
 
   if (stable === undefined) {
     // First deploy (or the stable ReplicaSet is gone): there is nothing to protect, so the new one is stable at once.

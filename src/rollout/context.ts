@@ -1,5 +1,6 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
-import type { PauseCondition, Rollout, RolloutStatus } from '../api/rollout.ts';
+import type { AntiAffinity, PauseCondition, Rollout, RolloutStatus } from '../api/rollout.ts';
+import { antiAffinityFor } from './pod-metadata.ts';
 import { podTemplateHash } from './hash.ts';
 import {
   desiredReplicasAnnotation,
@@ -48,7 +49,7 @@ export class PlanContext {
     this.newRS = this.views.find((v) => v.hash === this.hash);
     const maxRevision = Math.max(0, ...this.views.map((v) => v.revision));
     this.revision = this.newRS?.revision === maxRevision ? maxRevision : maxRevision + 1;
-    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], serviceSelectors: [], status: this.status, events: [] };
+    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], serviceSelectors: [], status: this.status, events: [] };
   }
 
   /** The stable ReplicaSet recorded in status, if it still exists. */
@@ -86,7 +87,7 @@ export class PlanContext {
   }
 
   /** The ReplicaSet of the current template, created (at 0 replicas) in this plan when missing. */
-  ensureNewReplicaSet(extraPodLabels: Record<string, string> = {}): ReplicaSetView {
+  ensureNewReplicaSet(): ReplicaSetView {
     if (this.newRS !== undefined) {
       if (this.newRS.revision !== this.revision) {
         // An older template came back (undo): it runs again as the newest revision.
@@ -95,7 +96,7 @@ export class PlanContext {
       }
       return this.newRS;
     }
-    const rs = buildReplicaSet(this.rollout, this.hash, this.revision, extraPodLabels);
+    const rs = buildReplicaSet(this.rollout, this.hash, this.revision);
     this.plan.createReplicaSet = rs;
     this.event('Normal', 'NewReplicaSetCreated', `Created ReplicaSet ${rs.metadata?.name ?? ''} (revision ${this.revision})`);
     const view: ReplicaSetView = {
@@ -105,6 +106,13 @@ export class PlanContext {
     this.views.push(view);
     (this as { newRS: ReplicaSetView | undefined }).newRS = view;
     return view;
+  }
+
+  /** Adds the anti-affinity rule against the stable pods to the ReplicaSet being created in this pass. */
+  injectAntiAffinity(rule: AntiAffinity | undefined, stableHash: string): void {
+    const template = this.plan.createReplicaSet?.spec?.template;
+    if (rule === undefined || template?.spec === undefined || stableHash === this.hash) return;
+    template.spec.affinity = antiAffinityFor(template.spec.affinity, rule, stableHash);
   }
 
   setPause(reason: PauseCondition['reason']): void {
@@ -137,10 +145,10 @@ export function kubeTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function buildReplicaSet(rollout: Rollout, hash: string, revision: number, extraPodLabels: Record<string, string>): V1ReplicaSet {
+export function buildReplicaSet(rollout: Rollout, hash: string, revision: number): V1ReplicaSet {
   const { metadata, spec } = rollout;
   const template = structuredClone(spec.template ?? {});
-  const podLabels = { ...(template.metadata?.labels ?? {}), ...extraPodLabels, [podTemplateHashLabel]: hash };
+  const podLabels = { ...(template.metadata?.labels ?? {}), [podTemplateHashLabel]: hash };
   return {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',

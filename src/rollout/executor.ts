@@ -3,6 +3,7 @@ import type { Rollout } from '../api/rollout.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { isApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
+import { ephemeralMetadataAnnotation } from './pod-metadata.ts';
 import { desiredReplicasAnnotation, managedByAnnotation, podTemplateHashLabel, type RolloutPlan } from './observed.ts';
 
 const mergePatchType = 'application/merge-patch+json';
@@ -51,6 +52,20 @@ export class RolloutExecutor {
         await this.#client.request({ method: 'DELETE', path: rsPath(name), signal });
       } catch (error) {
         if (!isNotFound(error)) throw error;
+      }
+    }
+    for (const change of plan.podMetadata) {
+      const metadata = { labels: change.labels, annotations: change.annotations };
+      await this.#patch(rsPath(change.replicaSet), {
+        metadata: { annotations: { [ephemeralMetadataAnnotation]: JSON.stringify(change.applied) } },
+        spec: { template: { metadata } },
+      }, signal);
+      for (const pod of change.pods) {
+        try {
+          await this.#patch(resourcePath('v1', 'pods', namespace, pod), { metadata }, signal);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
       }
     }
     for (const pod of plan.evictPods) await this.#evict(namespace, pod, signal);

@@ -1,5 +1,6 @@
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
+import type { PodMetadataChange } from './pod-metadata.ts';
 
 /** Labels and annotations that users and tools of Argo Rollouts read; Aviary writes the same names. */
 export const podTemplateHashLabel = 'rollouts-pod-template-hash';
@@ -43,6 +44,8 @@ export interface ReplicaSetView {
   revision: number;
   createdAt: string;
   scaleDownDeadline?: string;
+  /** JSON of the role metadata its pods carry (rollout.argoproj.io/ephemeral-metadata). */
+  ephemeralMetadata?: string;
   /** The ReplicaSet's controller has seen its latest spec, so its status counts can be trusted. */
   observed: boolean;
 }
@@ -61,6 +64,7 @@ export function viewReplicaSet(rs: V1ReplicaSet): ReplicaSetView {
     revision: Number.isFinite(revision) ? revision : 0,
     createdAt: String(rs.metadata?.creationTimestamp ?? ''),
     ...(deadline === undefined ? {} : { scaleDownDeadline: deadline }),
+    ...(annotations['rollout.argoproj.io/ephemeral-metadata'] === undefined ? {} : { ephemeralMetadata: annotations['rollout.argoproj.io/ephemeral-metadata'] }),
     observed: (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
   };
 }
@@ -86,6 +90,8 @@ export interface RolloutPlan {
   /** Annotation changes per ReplicaSet (null removes). */
   annotate: { name: string; annotations: Record<string, string | null> }[];
   deleteReplicaSets: string[];
+  /** Role metadata to bring onto a ReplicaSet's template and its pods. */
+  podMetadata: PodMetadataChange[];
   /** Pods to evict (restart). */
   evictPods: string[];
   /** Services whose selector must point at a pod template hash. */

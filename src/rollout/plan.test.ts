@@ -1,6 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canaryRollout, setImage, Simulation } from './simulate.test-support.ts';
+import type { Rollout } from '../api/rollout.ts';
+import { Simulation } from './simulate.ts';
+
+function canaryRollout(overrides: Partial<Rollout['spec']> = {}): Rollout {
+  return {
+    apiVersion: 'aviary.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', generation: 1 },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
+      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
+      ...overrides,
+    },
+  };
+}
+
+function setImage(r: Rollout, image: string): void {
+  const spec = r.spec.template?.spec as { containers: { image: string }[] } | undefined;
+  const container = spec?.containers[0];
+  if (container !== undefined) container.image = image;
+}
 
 describe('planRollout: canary', () => {
   it('produces the reference event sequence for deploy, update, pause, abort, retry, promote', () => {
@@ -22,8 +44,7 @@ describe('planRollout: canary', () => {
     sim.settle();
     assert.equal(sim.phase(), 'Paused');
 
-    // promote: clear the pause conditions
-    sim.rollout.status = { ...sim.rollout.status, pauseConditions: [] };
+    sim.promote();
     sim.settle();
     assert.equal(sim.phase(), 'Healthy');
 

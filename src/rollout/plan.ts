@@ -7,6 +7,7 @@ import { getCondition, removeCondition, setCondition } from './conditions.ts';
 import { PlanContext } from './context.ts';
 import { podTemplateHash } from './hash.ts';
 import { blueGreenMaxUnavailable, canaryFenceposts } from './int-or-percent.ts';
+import { planPodMetadata } from './pod-metadata.ts';
 import { planRestart } from './restart.ts';
 import { podTemplateHashLabel, type ObservedRollout, type RolloutPlan } from './observed.ts';
 import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.ts';
@@ -43,6 +44,7 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   ctx.plan.serviceSelectors = ctx.plan.serviceSelectors.filter(({ service, hash }) =>
     observed.services.get(service)?.spec?.selector?.[podTemplateHashLabel] !== hash);
 
+  planPodMetadata(ctx);
   if (status.abort !== true) planRestart(ctx, restartBudget(ctx));
   pruneHistory(ctx);
   summarize(ctx);

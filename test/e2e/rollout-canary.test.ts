@@ -118,4 +118,40 @@ ${canaryManifest('split', { replicas: 10, steps: [{ setWeight: 41 }, { pause: {}
     await rollouts.patchSpec('manual', { paused: false });
     await rollouts.waitForPhase('manual', 'Healthy');
   });
+
+  it('labels canary and stable pods by role, moves the labels on promotion without restarting pods, and keeps the canary off stable nodes', async () => {
+    const extra = [
+      '      canaryMetadata: { labels: { role: canary } }',
+      '      stableMetadata: { labels: { role: stable } }',
+      '      antiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { weight: 50 } }',
+    ].join('\n');
+    await applyYaml(ns.kc, canaryManifest('roles', { replicas: 2, extra }), ns.name);
+    const first = await rollouts.waitForPhase('roles', 'Healthy');
+    const stableHash = first.status?.stableRS ?? '';
+    const roles = async (): Promise<Record<string, string>> => {
+      const pods = await ns.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=roles' });
+      return Object.fromEntries(pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => [p.metadata?.name ?? '', p.metadata?.labels?.role ?? '']));
+    };
+    await ns.waitFor('stable pods labelled role=stable', async () => Object.values(await roles()).every((r) => r === 'stable'));
+
+    await rollouts.setImage('roles', 'app:2');
+    const paused = await rollouts.waitForPhase('roles', 'Paused');
+    const canaryHash = paused.status?.currentPodHash ?? '';
+    const canaryRS = (await rollouts.replicaSets('roles')).find((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === canaryHash);
+    const rule = canaryRS?.spec?.template?.spec?.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.[0];
+    assert.equal(rule?.weight, 50);
+    assert.deepEqual(rule.podAffinityTerm.labelSelector?.matchExpressions?.[0]?.values, [stableHash]);
+    const during = await ns.waitFor('canary pods labelled role=canary', async () => {
+      const pods = await ns.core.listNamespacedPod({ namespace: ns.name, labelSelector: `rollouts-pod-template-hash=${canaryHash}` });
+      return pods.items.length === 1 && pods.items[0]?.metadata?.labels?.role === 'canary' ? pods.items[0].metadata.name : undefined;
+    });
+
+    await rollouts.promote('roles');
+    await rollouts.waitForPhase('roles', 'Healthy');
+    const after = await ns.waitFor('all pods labelled role=stable', async () => {
+      const r = await roles();
+      return Object.keys(r).length === 2 && Object.values(r).every((v) => v === 'stable') ? r : undefined;
+    });
+    assert.ok(during in after, 'the canary pod kept running and was relabelled in place');
+  });
 });

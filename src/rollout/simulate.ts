@@ -2,12 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { Rollout } from '../api/rollout.ts';
 import { planRollout } from './plan.ts';
-import type { PlannedEvent, RolloutPlan } from './observed.ts';
+import { podTemplateHashLabel, type PlannedEvent, type RolloutPlan } from './observed.ts';
 
 /**
- * A tiny in-memory world for planner tests: applies each plan the way the executor would and lets pods become
- * available instantly (or never, for the ReplicaSets listed in `unavailable`). It only exercises the pure planner;
- * the real executor is tested end to end against the local cluster.
+ * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become
+ * available at once (or never, for the pod template hashes listed in `unavailable`). Only the pure planner runs
+ * here, so what it shows is what the controller would decide; `aviary plan` and the planner's tests drive it.
  */
 export class Simulation {
   rollout: Rollout;
@@ -18,10 +18,12 @@ export class Simulation {
   unavailable = new Set<string>();
   lastPlan?: RolloutPlan;
 
-  constructor(rollout: Rollout, services: string[] = []) {
+  /** `services` are the names of Services to pretend exist, selecting the Rollout's pods. */
+  constructor(rollout: Rollout, services: Iterable<string> = []) {
     this.rollout = structuredClone(rollout);
     this.rollout.metadata.generation ??= 1;
-    for (const name of services) this.services.set(name, { metadata: { name }, spec: { selector: { app: 'web' } } });
+    const selector = { ...(rollout.spec.selector?.matchLabels ?? {}) };
+    for (const name of services) this.services.set(name, { metadata: { name }, spec: { selector: { ...selector } } });
   }
 
   /** One reconcile. Returns true when it changed anything. */
@@ -31,7 +33,6 @@ export class Simulation {
     let changed = false;
     if (plan.createReplicaSet !== undefined) {
       this.replicaSets.push({ ...structuredClone(plan.createReplicaSet), status: { replicas: 0, observedGeneration: 1 } });
-      plan.createReplicaSet.metadata ??= {};
       changed = true;
     }
     for (const { name, to } of plan.scale) {
@@ -50,7 +51,7 @@ export class Simulation {
     this.replicaSets = this.replicaSets.filter((rs) => !plan.deleteReplicaSets.includes(rs.metadata?.name ?? ''));
     for (const { service, hash } of plan.serviceSelectors) {
       const svc = this.services.get(service);
-      if (svc?.spec?.selector !== undefined) svc.spec.selector = { ...svc.spec.selector, 'rollouts-pod-template-hash': hash };
+      if (svc?.spec?.selector !== undefined) svc.spec.selector = { ...svc.spec.selector, [podTemplateHashLabel]: hash };
       changed = true;
     }
     if (!isDeepStrictEqual(plan.status, this.rollout.status)) {
@@ -72,13 +73,20 @@ export class Simulation {
     this.now = new Date(this.now.getTime() + ms);
   }
 
+  /** A change to the spec, as `kubectl apply` makes it: the generation moves on. */
   update(mutate: (r: Rollout) => void): void {
     mutate(this.rollout);
     this.rollout.metadata.generation = (this.rollout.metadata.generation ?? 1) + 1;
   }
 
+  /** What `aviary promote` does: lifts the pauses, and the planner moves on at its next pass. */
+  promote(): void {
+    this.rollout.status = { ...this.rollout.status, pauseConditions: [] };
+  }
+
+  /** spec.replicas of each ReplicaSet, by pod template hash. */
   replicaCounts(): Record<string, number> {
-    return Object.fromEntries(this.replicaSets.map((rs) => [rs.metadata?.labels?.['rollouts-pod-template-hash'] ?? '', rs.spec?.replicas ?? 0]));
+    return Object.fromEntries(this.replicaSets.map((rs) => [rs.metadata?.labels?.[podTemplateHashLabel] ?? '', rs.spec?.replicas ?? 0]));
   }
 
   phase(): string | undefined {
@@ -98,29 +106,8 @@ export class Simulation {
   private settlePods(): void {
     for (const rs of this.replicaSets) {
       const want = rs.spec?.replicas ?? 0;
-      const available = this.unavailable.has(rs.metadata?.labels?.['rollouts-pod-template-hash'] ?? '') ? 0 : want;
+      const available = this.unavailable.has(rs.metadata?.labels?.[podTemplateHashLabel] ?? '') ? 0 : want;
       rs.status = { replicas: want, readyReplicas: available, availableReplicas: available, observedGeneration: rs.metadata?.generation ?? 1 };
     }
   }
-}
-
-export function canaryRollout(overrides: Partial<Rollout['spec']> = {}): Rollout {
-  return {
-    apiVersion: 'aviary.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', generation: 1 },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }] } },
-      ...overrides,
-    },
-  };
-}
-
-export function setImage(r: Rollout, image: string): void {
-  const spec = r.spec.template?.spec as { containers: { image: string }[] } | undefined;
-  const container = spec?.containers[0];
-  if (container !== undefined) container.image = image;
 }
