@@ -1,4 +1,4 @@
-import type { V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { Controller } from '../runtime/controller.ts';
@@ -66,13 +66,28 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
 
-  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods });
+  // Deployments matter only as workloadRef targets: their template, selector and replica count.
+  const deployments = manager.informers.informer<V1Deployment>({
+    resource: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
+    transform: (d) => ({
+      apiVersion: d.apiVersion,
+      kind: d.kind,
+      metadata: { name: d.metadata?.name, namespace: d.metadata?.namespace, uid: d.metadata?.uid, generation: d.metadata?.generation, resourceVersion: d.metadata?.resourceVersion },
+      spec: { replicas: d.spec?.replicas, selector: d.spec?.selector ?? {}, template: d.spec?.template ?? {} },
+    }),
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
+
+  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods, deployments });
   rollouts.onAdd((r) => {
     manager.events.normal(r, 'RolloutAddedToInformer', 'Rollout resource added to informer: ' + keyOf(r.metadata.namespace, r.metadata.name ?? ''));
   });
   return new Controller({ name: `rollout.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
     .primary(rollouts)
     .owns(replicaSets, { apiVersion, kind: 'Rollout' })
+    .watches(deployments, (d) => rollouts.list(d.metadata?.namespace)
+      .filter((r) => r.spec.workloadRef?.name === d.metadata?.name)
+      .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? '')))
     .watches(pods, (pod) => {
       const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true && o.kind === 'ReplicaSet');
       const rs = owner === undefined ? undefined : replicaSets.getByName(pod.metadata?.namespace, owner.name);
@@ -91,6 +106,7 @@ interface ReconcilerDeps {
   replicaSets: Informer<V1ReplicaSet>;
   services: Informer<V1Service>;
   pods: Informer<V1Pod>;
+  deployments: Informer<V1Deployment>;
 }
 
 export class RolloutReconciler implements Reconciler {
@@ -122,7 +138,12 @@ export class RolloutReconciler implements Reconciler {
       ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
       deleting: pod.metadata?.deletionTimestamp !== undefined,
     }));
-    const plan = planRollout({ rollout, replicaSets, services, pods, now: new Date() });
+    const workloadName = rollout.spec.workloadRef?.name;
+    const deployment = workloadName === undefined ? undefined : this.#deps.deployments.getByName(namespace, workloadName);
+    const plan = planRollout({
+      rollout, replicaSets, services, pods, now: new Date(),
+      ...(deployment === undefined ? {} : { workload: thaw<V1Deployment>(deployment) }),
+    });
     const outcome = await this.#executor.apply(rollout, plan, signal);
     if (outcome === 'collision') return { requeueAfter: 0 };
     return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };

@@ -69,6 +69,9 @@ export class RolloutExecutor {
       }
     }
     for (const pod of plan.evictPods) await this.#evict(namespace, pod, signal);
+    if (plan.workloadScale !== undefined) {
+      await this.#patch(resourcePath('apps/v1', 'deployments', namespace, plan.workloadScale.name), { spec: { replicas: plan.workloadScale.replicas } }, signal);
+    }
     for (const { service, hash } of plan.serviceSelectors) {
       await this.#patch(resourcePath('v1', 'services', namespace, service), {
         metadata: { annotations: { [managedByAnnotation]: rollout.metadata.name ?? '' } },

@@ -35,7 +35,8 @@ function safeEncode(digits: string): string {
 
 /** JSON with object keys sorted at every level; undefined members are dropped as JSON.stringify would. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
+  // JSON.stringify(undefined) is undefined, not text; an absent template hashes like null.
+  return JSON.stringify(value ?? null, (_key, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     const sorted: Record<string, unknown> = {};
     for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];

@@ -1,4 +1,4 @@
-import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import type { PodMetadataChange } from './pod-metadata.ts';
 
@@ -16,6 +16,8 @@ export interface ObservedRollout {
   replicaSets: readonly V1ReplicaSet[];
   /** Services in the Rollout's namespace that it references, by name (missing ones are absent). */
   services: ReadonlyMap<string, V1Service>;
+  /** The Deployment named by spec.workloadRef, if any. */
+  workload?: V1Deployment;
   /** Pods of the Rollout's ReplicaSets; needed only for restarts. */
   pods?: readonly PodView[];
   now: Date;
@@ -92,6 +94,8 @@ export interface RolloutPlan {
   deleteReplicaSets: string[];
   /** Role metadata to bring onto a ReplicaSet's template and its pods. */
   podMetadata: PodMetadataChange[];
+  /** New spec.replicas for the Deployment named by workloadRef. */
+  workloadScale?: { name: string; replicas: number };
   /** Pods to evict (restart). */
   evictPods: string[];
   /** Services whose selector must point at a pod template hash. */

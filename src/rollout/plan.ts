@@ -9,6 +9,7 @@ import { podTemplateHash } from './hash.ts';
 import { blueGreenMaxUnavailable, canaryFenceposts } from './int-or-percent.ts';
 import { planPodMetadata } from './pod-metadata.ts';
 import { planRestart } from './restart.ts';
+import { planWorkloadScaleDown, resolveWorkload } from './workload.ts';
 import { podTemplateHashLabel, type ObservedRollout, type RolloutPlan } from './observed.ts';
 import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.ts';
 
@@ -18,12 +19,13 @@ import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.
  * restarted controller continues where the last one stopped.
  */
 export function planRollout(observed: ObservedRollout): RolloutPlan {
-  const rollout = applyRolloutDefaults(observed.rollout);
+  const workload = resolveWorkload(observed.rollout, observed.workload);
+  const rollout = applyRolloutDefaults(workload.rollout);
   const ctx = new PlanContext(rollout, observed);
   const { status } = ctx;
   status.observedGeneration = String(rollout.metadata.generation ?? 0);
 
-  const issues = specIssues(observed);
+  const issues = workload.issues.length > 0 ? workload.issues : specIssues({ ...observed, rollout: workload.rollout });
   if (issues.length > 0) return planInvalid(ctx, issues);
   status.conditions = removeCondition(status.conditions ?? [], 'InvalidSpec');
 
@@ -48,6 +50,7 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   if (status.abort !== true) planRestart(ctx, restartBudget(ctx));
   pruneHistory(ctx);
   summarize(ctx);
+  planWorkloadScaleDown(ctx, observed.workload);
   return finish(ctx);
 }
 

@@ -207,6 +207,11 @@ export function planTimeline(input: Rollout, options: TimelineOptions = {}): Tim
     }
   }
 
+  const status = sim.rollout.status ?? {};
+  if (status.stableRS === previousHash || status.stableRS !== status.currentPodHash) {
+    throw new TimelineError(`the update would not complete (phase ${status.phase ?? 'unknown'}: ${status.message ?? ''})`);
+  }
+
   return {
     name,
     ...(rollout.metadata.namespace === undefined ? {} : { namespace: rollout.metadata.namespace }),

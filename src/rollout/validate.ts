@@ -22,9 +22,7 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
     issues.push({ field, message });
   };
 
-  if (spec.workloadRef !== undefined) {
-    add('spec.workloadRef', 'workloadRef is not supported yet by this controller; set spec.template instead');
-  } else if (spec.template === undefined) {
+  if (spec.template === undefined) {
     add('spec.template', 'required: the pod template to release');
   }
   const matchLabels = spec.selector?.matchLabels ?? {};
