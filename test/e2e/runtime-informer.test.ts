@@ -136,7 +136,24 @@ describe('runtime informer (real API server)', () => {
         Promise.resolve(names(informer).join(',') === 'r-1=v2,r-3=v1'), { explain });
       await ns.waitFor('a re-list', () => Promise.resolve(informer.health().relists > relistsBefore), { explain });
       assert.ok(recorder.seen.includes('delete r-2=v1'));
-      assert.equal(informer.health().watching, true);
+      await ns.waitFor('the watch to be open after the re-list', () => Promise.resolve(informer.health().watching), { explain });
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('reconnects a watch that stays silent past its inactivity timeout, without losing events', async () => {
+    const informer = new Informer<ConfigMap>(client, { resource: configMaps, namespace: ns.name, labelSelector: 'app=quiet', inactivityTimeoutMs: 300 });
+    const recorder = new Recorder();
+    informer.addEventHandler(recorder);
+    informer.start();
+    const explain = inventory(informer, recorder);
+    try {
+      await informer.waitForSync(AbortSignal.timeout(15_000));
+      await ns.waitFor('a reconnect after silence', () => Promise.resolve(informer.health().restarts >= 2), { explain });
+      assert.equal(informer.health().lastError, undefined, 'silence is not reported as an error');
+      await put('q-1', { app: 'quiet' }, 'v1');
+      await ns.waitFor('the add after reconnects', () => Promise.resolve(recorder.seen.includes('add q-1=v1')), { explain });
     } finally {
       await informer.stop();
     }

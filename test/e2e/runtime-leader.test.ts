@@ -125,13 +125,17 @@ describe('runtime leader election (real API server)', () => {
     try {
       a.elector.start();
       await waitFor('leadership', () => Promise.resolve(a.elector.isLeader()), { explain: why });
-      // Someone else writes the Lease as theirs (compare-and-swap on the current resourceVersion).
-      const lease = await readLease('stolen');
-      const now = new Date().toISOString().replace('Z', '000Z');
-      await client.replace(resourcePath('coordination.k8s.io/v1', 'leases', ns.name, 'stolen'), {
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: 'thief', renewTime: now, acquireTime: now, leaseDurationSeconds: 30 },
-      });
+      // Someone else writes the Lease as theirs (compare-and-swap on the resourceVersion it read; the leader renews
+      // every 250 ms, so the thief may lose a race or two, exactly like a real contender).
+      await waitFor('the thief to write the Lease', async () => {
+        const lease = await readLease('stolen');
+        const now = new Date().toISOString().replace('Z', '000Z');
+        await client.replace(resourcePath('coordination.k8s.io/v1', 'leases', ns.name, 'stolen'), {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: 'thief', renewTime: now, acquireTime: now, leaseDurationSeconds: 30 },
+        });
+        return true;
+      }, { explain: why, intervalMs: 20 });
       await waitFor('the victim to step down', () => Promise.resolve(!a.elector.isLeader()), { explain: why, timeoutMs: 5000 });
       assert.deepEqual(a.log, ['started', 'stopped']);
       assert.equal(a.elector.holder(), 'thief');

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { PatchStrategy } from '@kubernetes/client-node';
 import { Controller } from '../../src/runtime/controller.ts';
@@ -106,6 +108,40 @@ describe('runtime manager (real API server)', () => {
       await ns.waitFor('the new leader to re-reconcile existing objects on takeover', async () => (await reconciledBy('before-start')) === 'manager-b');
     } finally {
       await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
+  it('on SIGTERM releases the Lease and exits cleanly (nothing left running)', async () => {
+    const manager = new URL('../../src/runtime/manager.ts', import.meta.url).href;
+    const script = `
+      import { Manager } from ${JSON.stringify(manager)};
+      const m = new Manager({ address: '127.0.0.1:0', leaderElection: { namespace: ${JSON.stringify(ns.name)}, name: 'sigterm', identity: 'child' } });
+      m.informers.informer({ resource: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, namespace: ${JSON.stringify(ns.name)} });
+      await m.run();
+      process.stdout.write('stopped cleanly\\n');
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const leasePath = resourcePath('coordination.k8s.io/v1', 'leases', ns.name, 'sigterm');
+    try {
+      await waitFor('the child to lead', async () => (await client.get<Lease>(leasePath)).spec?.holderIdentity === 'child', {
+        explain: () => Promise.resolve(output),
+      });
+      child.kill('SIGTERM');
+      const hung = AbortSignal.timeout(15_000);
+      const exit = await Promise.race([
+        once(child, 'exit') as Promise<[number | null, string | null]>,
+        once(hung, 'abort').then(() => 'hung' as const),
+      ]);
+      assert.notEqual(exit, 'hung', `the process did not exit after SIGTERM: ${output}`);
+      assert.deepEqual(exit, [0, null], output);
+      assert.match(output, /stopped cleanly/);
+      const lease = await client.get<Lease>(leasePath);
+      assert.equal(lease.spec?.holderIdentity ?? '', '', 'the Lease was released');
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 });
