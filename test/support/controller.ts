@@ -1,19 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
+import { aviaryGroup, type ApiGroup } from '../../src/api/groups.ts';
 import { startRolloutController, type RunningController } from '../../src/rollout/run.ts';
 import { involvedObject } from '../../src/runtime/events.ts';
 import { applyYaml } from './kube.ts';
 import { waitFor } from './wait.ts';
 
-const crdFile = new URL('../../deploy/crds/aviary.dev_rollouts.yaml', import.meta.url);
-
-/** Installs (server-side applies) Aviary's Rollout CRD and waits until it is served. */
-export async function installRolloutCrd(kc: KubeConfig): Promise<void> {
-  await applyYaml(kc, await readFile(crdFile, 'utf8'));
+/** Installs (server-side applies) the Rollout CRD of an API group and waits until it is served. */
+export async function installRolloutCrd(kc: KubeConfig, group: ApiGroup = aviaryGroup): Promise<void> {
+  await applyYaml(kc, await readFile(new URL(`../../deploy/crds/${group.name}_rollouts.yaml`, import.meta.url), 'utf8'));
   const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await waitFor('the Rollout CRD to be Established', async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: 'rollouts.aviary.dev' });
+  await waitFor(`the Rollout CRD of ${group.name} to be Established`, async () => {
+    const crd = await ext.readCustomResourceDefinition({ name: `rollouts.${group.name}` });
     return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
   });
 }
@@ -36,9 +35,9 @@ export interface TestController extends RunningController {
  * never reconcile each other's objects. Events are also captured in the order the controller emits them (the
  * API server stores repeats of one Event as a count, which loses their order).
  */
-export async function startTestController(kc: KubeConfig, namespace: string): Promise<TestController> {
-  await installRolloutCrd(kc);
-  const running = await startRolloutController({ kubeConfig: kc, namespace });
+export async function startTestController(kc: KubeConfig, namespace: string, groups: readonly ApiGroup[] = [aviaryGroup]): Promise<TestController> {
+  for (const group of groups) await installRolloutCrd(kc, group);
+  const running = await startRolloutController({ kubeConfig: kc, namespace, groups });
   const events: RecordedEvent[] = [];
   const recorder = running.manager.events;
   const record = recorder.event.bind(recorder);
