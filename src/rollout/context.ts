@@ -5,6 +5,7 @@ import { podTemplateHash } from './hash.ts';
 import {
   desiredReplicasAnnotation,
   podTemplateHashLabel,
+  templateHashAnnotation,
   revisionAnnotation,
   viewReplicaSet,
   type ObservedRollout,
@@ -44,12 +45,30 @@ export class PlanContext {
     this.replicas = rollout.spec.replicas ?? 1;
     this.previous = rollout.status ?? {};
     this.status = structuredClone(this.previous);
-    this.hash = podTemplateHash(rollout.spec.template, this.previous.collisionCount ?? 0);
+    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], serviceSelectors: [], status: this.status, events: [] };
+    const computed = podTemplateHash(rollout.spec.template, this.previous.collisionCount ?? 0);
     this.views = observed.replicaSets.map(viewReplicaSet).sort((a, b) => a.revision - b.revision || a.createdAt.localeCompare(b.createdAt));
-    this.newRS = this.views.find((v) => v.hash === this.hash);
+    this.newRS = this.views.find((v) => v.hash === computed || v.templateHash === computed) ?? this.#adopt(rollout, computed);
+    this.hash = this.newRS?.hash ?? computed;
     const maxRevision = Math.max(0, ...this.views.map((v) => v.revision));
     this.revision = this.newRS?.revision === maxRevision ? maxRevision : maxRevision + 1;
-    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], serviceSelectors: [], status: this.status, events: [] };
+  }
+
+  /**
+   * A Rollout taken over from another controller (Argo Rollouts, in compatibility mode) has ReplicaSets whose
+   * hash was computed another way. If its status says it observed the current generation, the ReplicaSet it names
+   * in currentPodHash runs exactly the current template: adopt it, and record Aviary's hash on it so later passes
+   * find it even after the generation moves for other reasons (replicas, steps). No pods are replaced.
+   */
+  #adopt(rollout: Rollout, computed: string): ReplicaSetView | undefined {
+    const { currentPodHash, observedGeneration } = this.previous;
+    if (currentPodHash === undefined || observedGeneration !== String(rollout.metadata.generation ?? '')) return undefined;
+    const adopted = this.views.find((v) => v.hash === currentPodHash && v.templateHash === undefined);
+    if (adopted !== undefined) {
+      this.plan.annotate.push({ name: adopted.name, annotations: { [templateHashAnnotation]: computed } });
+      adopted.templateHash = computed;
+    }
+    return adopted;
   }
 
   /** The stable ReplicaSet recorded in status, if it still exists. */

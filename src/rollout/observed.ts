@@ -8,6 +8,8 @@ export const revisionAnnotation = 'rollout.argoproj.io/revision';
 export const desiredReplicasAnnotation = 'rollout.argoproj.io/desired-replicas';
 export const scaleDownDeadlineAnnotation = 'scale-down-deadline';
 export const managedByAnnotation = 'argo-rollouts.argoproj.io/managed-by-rollouts';
+/** Aviary's hash of the template an adopted ReplicaSet runs (its label holds the hash of the controller before). */
+export const templateHashAnnotation = 'aviary.dev/template-hash';
 
 /** Everything the planner may look at: a snapshot of the cluster as the informers saw it. */
 export interface ObservedRollout {
@@ -46,6 +48,8 @@ export interface ReplicaSetView {
   revision: number;
   createdAt: string;
   scaleDownDeadline?: string;
+  /** Aviary's template hash, on ReplicaSets adopted from another controller. */
+  templateHash?: string;
   /** JSON of the role metadata its pods carry (rollout.argoproj.io/ephemeral-metadata). */
   ephemeralMetadata?: string;
   /** The ReplicaSet's controller has seen its latest spec, so its status counts can be trusted. */
@@ -66,6 +70,7 @@ export function viewReplicaSet(rs: V1ReplicaSet): ReplicaSetView {
     revision: Number.isFinite(revision) ? revision : 0,
     createdAt: String(rs.metadata?.creationTimestamp ?? ''),
     ...(deadline === undefined ? {} : { scaleDownDeadline: deadline }),
+    ...(annotations[templateHashAnnotation] === undefined ? {} : { templateHash: annotations[templateHashAnnotation] }),
     ...(annotations['rollout.argoproj.io/ephemeral-metadata'] === undefined ? {} : { ephemeralMetadata: annotations['rollout.argoproj.io/ephemeral-metadata'] }),
     observed: (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
   };

@@ -52,4 +52,57 @@ describe('compatibility mode (--compat argo)', () => {
     assert.equal(done.status?.stableRS, done.status?.currentPodHash);
     assert.ok(controller.reasonsFor('argo').includes('RolloutCompleted'));
   });
+
+  it('takes over a Rollout that Argo Rollouts was running, adopting its ReplicaSet without replacing pods', async () => {
+    // Build the state Argo Rollouts leaves behind, in a namespace no controller watches yet.
+    const handover = new TestNamespace('ro-handover');
+    await handover.create();
+    try {
+      const [rollout] = await applyYaml(handover.kc, canaryManifest('taken', { replicas: 2 }).replace('aviary.dev/v1alpha1', 'argoproj.io/v1alpha1'), handover.name);
+      const uid = rollout?.metadata?.uid ?? '';
+      const argoHash = '5d9f8c7b6';
+      const rollouts = new Rollouts(handover);
+      const spec = (await handover.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: handover.name, name: 'taken' })) as Rollout;
+      await rollouts.apps.createNamespacedReplicaSet({ namespace: handover.name, body: {
+        metadata: {
+          name: `taken-${argoHash}`,
+          labels: { app: 'taken', 'rollouts-pod-template-hash': argoHash },
+          annotations: { 'rollout.argoproj.io/revision': '1' },
+          ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'taken', uid, controller: true, blockOwnerDeletion: true }],
+        },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'taken', 'rollouts-pod-template-hash': argoHash } },
+          template: { metadata: { labels: { app: 'taken', 'rollouts-pod-template-hash': argoHash } }, spec: { containers: [{ name: 'app', image: 'app:1' }] } },
+        },
+      } });
+      await handover.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+        { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: handover.name, name: 'taken', body: { status: {
+          currentPodHash: argoHash, stableRS: argoHash, observedGeneration: String(spec.metadata.generation), currentStepIndex: 2, phase: 'Healthy',
+        } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const pods = async (): Promise<string[]> => (await handover.core.listNamespacedPod({ namespace: handover.name })).items.map((p) => p.metadata?.name ?? '').sort();
+      const podsBefore = await handover.waitFor('the Argo ReplicaSet to run 2 pods', async () => {
+        const names = await pods();
+        return names.length === 2 ? names : undefined;
+      });
+
+      const takeover = await startTestController(handover.kc, handover.name, [argoprojGroup]);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        const list = await rollouts.apps.listNamespacedReplicaSet({ namespace: handover.name });
+        assert.deepEqual(list.items.map((rs) => rs.metadata?.name), [`taken-${argoHash}`], 'no new ReplicaSet');
+        assert.ok(list.items[0]?.metadata?.annotations?.['aviary.dev/template-hash'] !== undefined, 'adopted with Aviary\'s hash recorded');
+        assert.deepEqual(await pods(), podsBefore, 'no pod replaced');
+        const r = (await handover.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: handover.name, name: 'taken' })) as Rollout;
+        assert.equal(r.status?.phase, 'Healthy');
+        assert.equal(r.status.stableRS, argoHash);
+      } finally {
+        await takeover.stop();
+      }
+    } finally {
+      await handover.delete();
+    }
+  });
 });
