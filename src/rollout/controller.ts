@@ -8,6 +8,7 @@ import { keyOf, splitKey, thaw, type DeepReadonly } from '../runtime/objects.ts'
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { controllerUidIndex } from '../runtime/store.ts';
 import { RolloutExecutor } from './executor.ts';
+import { RolloutMetrics } from './metrics.ts';
 import { podTemplateHashLabel, type PodView } from './observed.ts';
 import { planRollout } from './plan.ts';
 
@@ -78,7 +79,8 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
 
-  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods, deployments });
+  const metrics = RolloutMetrics.for(manager.registry, rollouts);
+  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods, deployments, metrics });
   rollouts.onAdd((r) => {
     manager.events.normal(r, 'RolloutAddedToInformer', 'Rollout resource added to informer: ' + keyOf(r.metadata.namespace, r.metadata.name ?? ''));
   });
@@ -107,6 +109,7 @@ interface ReconcilerDeps {
   services: Informer<V1Service>;
   pods: Informer<V1Pod>;
   deployments: Informer<V1Deployment>;
+  metrics: RolloutMetrics;
 }
 
 export class RolloutReconciler implements Reconciler {
@@ -115,10 +118,24 @@ export class RolloutReconciler implements Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
-    this.#executor = new RolloutExecutor({ client: deps.manager.client, events: deps.manager.events, apiVersion: deps.apiVersion });
+    this.#executor = new RolloutExecutor({ client: deps.manager.client, events: deps.manager.events, apiVersion: deps.apiVersion, metrics: deps.metrics });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const labels = { namespace: namespace ?? '', name };
+    const timer = this.#deps.metrics.reconcile.startTimer(labels);
+    try {
+      return await this.#reconcile(key, signal);
+    } catch (error) {
+      this.#deps.metrics.reconcileErrors.inc(labels);
+      throw error;
+    } finally {
+      timer();
+    }
+  }
+
+  async #reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
     const cached = this.#deps.rollouts.get(key);
     // Deleted: its ReplicaSets go with it through owner references.
     if (cached === undefined) return done;

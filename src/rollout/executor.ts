@@ -3,6 +3,7 @@ import type { Rollout } from '../api/rollout.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { isApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
+import type { RolloutMetrics } from './metrics.ts';
 import { ephemeralMetadataAnnotation } from './pod-metadata.ts';
 import { desiredReplicasAnnotation, managedByAnnotation, podTemplateHashLabel, type RolloutPlan } from './observed.ts';
 
@@ -13,6 +14,7 @@ export interface ExecutorOptions {
   events: EventRecorder;
   /** apiVersion of the Rollouts this controller serves, e.g. aviary.dev/v1alpha1. */
   apiVersion: string;
+  metrics?: RolloutMetrics;
 }
 
 export type ExecuteOutcome = 'applied' | 'collision';
@@ -26,8 +28,10 @@ export class RolloutExecutor {
   readonly #client: KubeClient;
   readonly #events: EventRecorder;
   readonly #apiVersion: string;
+  readonly #metrics: RolloutMetrics | undefined;
 
   constructor(options: ExecutorOptions) {
+    this.#metrics = options.metrics;
     this.#client = options.client;
     this.#events = options.events;
     this.#apiVersion = options.apiVersion;
@@ -82,7 +86,10 @@ export class RolloutExecutor {
     if (statusPatch !== undefined) {
       await this.#patch(this.#rolloutPath(rollout, 'status'), { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: statusPatch }, signal);
     }
-    for (const event of plan.events) this.#events.event(rollout, event.type, event.reason, event.message);
+    for (const event of plan.events) {
+      this.#events.event(rollout, event.type, event.reason, event.message);
+      this.#metrics?.events.inc({ namespace, name: rollout.metadata.name ?? '', type: event.type, reason: event.reason });
+    }
     return 'applied';
   }
 

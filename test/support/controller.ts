@@ -35,9 +35,9 @@ export interface TestController extends RunningController {
  * never reconcile each other's objects. Events are also captured in the order the controller emits them (the
  * API server stores repeats of one Event as a count, which loses their order).
  */
-export async function startTestController(kc: KubeConfig, namespace: string, groups: readonly ApiGroup[] = [aviaryGroup]): Promise<TestController> {
+export async function startTestController(kc: KubeConfig, namespace: string, groups: readonly ApiGroup[] = [aviaryGroup], address: string | false = false): Promise<TestController> {
   for (const group of groups) await installRolloutCrd(kc, group);
-  const running = await startRolloutController({ kubeConfig: kc, namespace, groups });
+  const running = await startRolloutController({ kubeConfig: kc, namespace, groups, address });
   const events: RecordedEvent[] = [];
   const recorder = running.manager.events;
   const record = recorder.event.bind(recorder);

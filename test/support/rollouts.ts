@@ -59,7 +59,7 @@ export class Rollouts {
   }
 
   /** Waits until the Rollout's status satisfies the predicate (after the controller observed the latest spec). */
-  async waitFor(name: string, description: string, predicate: (r: Rollout) => boolean, timeoutMs = 30_000): Promise<Rollout> {
+  async waitFor(name: string, description: string, predicate: (r: Rollout) => boolean, timeoutMs = 60_000): Promise<Rollout> {
     return this.ns.waitFor(`Rollout ${name}: ${description}`, async () => {
       const rollout = await this.get(name);
       const observed = rollout.status?.observedGeneration === String(rollout.metadata.generation ?? '');
@@ -67,7 +67,7 @@ export class Rollouts {
     }, { timeoutMs });
   }
 
-  waitForPhase(name: string, phase: string, timeoutMs = 30_000): Promise<Rollout> {
+  waitForPhase(name: string, phase: string, timeoutMs = 60_000): Promise<Rollout> {
     return this.waitFor(name, `phase ${phase}`, (r) => r.status?.phase === phase, timeoutMs);
   }
 }

@@ -12,7 +12,7 @@ export interface WaitOptions {
  * as "not yet" (objects that do not exist yet), and the last one is reported on timeout.
  */
 export async function waitFor<T>(description: string, check: () => Promise<T | undefined | false>, options: WaitOptions = {}): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
