@@ -90,7 +90,11 @@ describe('compatibility mode (--compat argo)', () => {
 
       const takeover = await startTestController(handover.kc, handover.name, [argoprojGroup]);
       try {
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await handover.waitFor('the new controller to reconcile the Rollout', async () => (await takeover.reconciles('taken')) > 0);
+        await handover.waitFor('the Rollout to be Healthy at the current generation', async () => {
+          const r = (await handover.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: handover.name, name: 'taken' })) as Rollout;
+          return r.status?.phase === 'Healthy' && r.status.conditions?.some((c) => c.type === 'Healthy') === true;
+        });
         const list = await rollouts.apps.listNamespacedReplicaSet({ namespace: handover.name });
         assert.deepEqual(list.items.map((rs) => rs.metadata?.name), [`taken-${argoHash}`], 'no new ReplicaSet');
         assert.ok(list.items[0]?.metadata?.annotations?.['aviary.dev/template-hash'] !== undefined, 'adopted with Aviary\'s hash recorded');

@@ -60,8 +60,7 @@ describe('Rollout controller robustness', () => {
 
     await controller.stop();
     controller = await startTestController(ns.kc, ns.name);
-    // Give the new controller time to reconcile everything it listed.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await ns.waitFor('the new controller to reconcile the Rollout', async () => (await controller.reconciles('resume')) > 0);
     const after = await rollouts.get('resume');
     assert.equal(after.status?.currentStepIndex, before.status?.currentStepIndex);
     assert.equal(after.status?.phase, 'Paused');

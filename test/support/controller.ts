@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { Histogram } from 'prom-client';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { aviaryGroup, type ApiGroup } from '../../src/api/groups.ts';
 import { startRolloutController, type RunningController } from '../../src/rollout/run.ts';
@@ -28,6 +29,8 @@ export interface TestController extends RunningController {
   /** Every Event the controller recorded, in the order it recorded them. */
   events: RecordedEvent[];
   reasonsFor(name: string): string[];
+  /** How many reconciles of the Rollout this controller has finished (from its rollout_reconcile histogram). */
+  reconciles(name: string): Promise<number>;
 }
 
 /**
@@ -50,5 +53,11 @@ export async function startTestController(kc: KubeConfig, namespace: string, gro
     ...running,
     events,
     reasonsFor: (name) => events.filter((e) => e.object === name).map((e) => e.reason),
+    reconciles: async (name) => {
+      const metric = running.manager.registry.getSingleMetric('rollout_reconcile');
+      if (!(metric instanceof Histogram)) return 0;
+      const count = (await metric.get()).values.find((v) => v.metricName === 'rollout_reconcile_count' && v.labels.name === name && v.labels.namespace === namespace);
+      return count?.value ?? 0;
+    },
   };
 }
