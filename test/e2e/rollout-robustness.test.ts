@@ -138,4 +138,23 @@ describe('Rollout controller robustness', () => {
     assert.deepEqual(after.filter((name) => before.includes(name)), [], 'every old pod was replaced');
     assert.ok(controller.reasonsFor('restart').includes('RolloutRestarted'));
   });
+
+  it('reuses the ReplicaSet of an older revision on undo, as the newest revision, through the steps', async () => {
+    await applyYaml(ns.kc, canaryManifest('undo', { replicas: 2, steps: [{ setWeight: 50 }, { pause: {} }] }), ns.name);
+    const v1 = await rollouts.waitForPhase('undo', 'Healthy');
+    for (const image of ['app:2', 'app:3']) {
+      await rollouts.setImage('undo', image);
+      await rollouts.waitForPhase('undo', 'Paused');
+      await rollouts.promote('undo');
+      await rollouts.waitFor('undo', `Healthy on ${image}`, (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash);
+    }
+    await rollouts.setImage('undo', 'app:1');
+    const paused = await rollouts.waitForPhase('undo', 'Paused');
+    assert.equal(paused.status?.currentPodHash, v1.status?.stableRS, 'the revision 1 ReplicaSet runs the canary again');
+    const sets = await rollouts.replicaSets('undo');
+    assert.equal(sets.length, 3, 'no new ReplicaSet');
+    const reused = sets.find((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === v1.status?.stableRS);
+    assert.equal(reused?.metadata?.annotations?.['rollout.argoproj.io/revision'], '4');
+    assert.equal(reused.spec?.replicas, 1);
+  });
 });
