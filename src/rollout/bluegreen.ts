@@ -57,7 +57,9 @@ export function planBlueGreen(ctx: PlanContext, blueGreen: BlueGreenStrategy): v
 
   // Everything that is neither new nor active leaves after the scale-down delay.
   for (const view of ctx.views) {
-    if (view === newRS || view === activeTarget || (updating && view === stable)) continue;
+    if (view === newRS || view === activeTarget) continue;
+    // Without a delay, the previous version still goes only after the active Service has left it (next pass).
+    if (view === stable && activeHash !== activeTarget.hash && (blueGreen.scaleDownDelaySeconds ?? 30) <= 0) continue;
     scaleDownAfter(ctx, view, blueGreen.scaleDownDelaySeconds ?? 30);
   }
 }

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { applyYaml } from '../support/kube.ts';
-import { startTestController, type TestController } from '../support/controller.ts';
-import { TestNamespace } from '../support/namespace.ts';
-import { Rollouts } from '../support/rollouts.ts';
-
-const ns = new TestNamespace('ro-bg', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service']]);
-const rollouts = new Rollouts(ns);
-let controller: TestController;
+import { useRolloutSuite } from '../support/rollout-suite.ts';
 
 function blueGreen(name: string, strategy: string): string {
   return `
@@ -37,19 +31,11 @@ spec:
 ${strategy}`;
 }
 
-async function selector(service: string): Promise<string | undefined> {
-  return (await ns.core.readNamespacedService({ name: service, namespace: ns.name })).spec?.selector?.['rollouts-pod-template-hash'];
-}
-
 describe('blue-green Rollouts', () => {
-  before(async () => {
-    await ns.create();
-    controller = await startTestController(ns.kc, ns.name);
-  });
-  after(async () => {
-    await controller.stop();
-    await ns.delete();
-  });
+  const suite = useRolloutSuite('ro-bg');
+  const { ns, rollouts } = suite;
+  const selector = async (service: string): Promise<string | undefined> =>
+    (await ns.core.readNamespacedService({ name: service, namespace: ns.name })).spec?.selector?.['rollouts-pod-template-hash'];
 
   it('previews the new version, waits for promotion, switches the active Service, then scales the old one down', async () => {
     await applyYaml(ns.kc, blueGreen('bg', '      autoPromotionEnabled: false\n      previewReplicaCount: 1\n      scaleDownDelaySeconds: 2'), ns.name);
@@ -71,7 +57,7 @@ describe('blue-green Rollouts', () => {
     assert.equal(promoted.status?.stableRS, green);
     assert.equal(promoted.status.blueGreen?.activeSelector, green);
     assert.equal(await selector('bg-active'), green);
-    assert.ok(controller.reasonsFor('bg').includes('SwitchService'));
+    await ns.waitFor('the SwitchService event', () => Promise.resolve(suite.controller.reasonsFor('bg').includes('SwitchService')));
     const oldRS = (await rollouts.replicaSets('bg')).find((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === blue);
     assert.ok(oldRS?.metadata?.annotations?.['scale-down-deadline'] !== undefined, 'the old ReplicaSet carries its scale-down deadline');
     await ns.waitFor('the old ReplicaSet to be scaled down after the delay', async () => (await rollouts.counts('bg'))[blue] === 0, { timeoutMs: 15_000 });

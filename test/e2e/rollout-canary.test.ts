@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { applyYaml } from '../support/kube.ts';
-import { startTestController, type TestController } from '../support/controller.ts';
-import { TestNamespace } from '../support/namespace.ts';
-import { canaryManifest, Rollouts } from '../support/rollouts.ts';
-
-const ns = new TestNamespace('ro-canary', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service']]);
-const rollouts = new Rollouts(ns);
-let controller: TestController;
+import { canaryManifest } from '../support/rollouts.ts';
+import { useRolloutSuite } from '../support/rollout-suite.ts';
 
 describe('canary Rollouts', () => {
-  before(async () => {
-    await ns.create();
-    controller = await startTestController(ns.kc, ns.name);
-  });
-  after(async () => {
-    await controller.stop();
-    await ns.delete();
-  });
+  const suite = useRolloutSuite('ro-canary', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service']] });
+  const { ns, rollouts } = suite;
 
   it('emits the reference event sequence for deploy, update, pause, abort, retry and promote', async () => {
     await applyYaml(ns.kc, canaryManifest('seq'), ns.name);
@@ -41,7 +30,7 @@ describe('canary Rollouts', () => {
     const healthy = await rollouts.waitForPhase('seq', 'Healthy');
     assert.equal(healthy.status?.stableRS, healthy.status?.currentPodHash);
 
-    assert.deepEqual(controller.reasonsFor('seq'), [
+    assert.deepEqual(suite.controller.reasonsFor('seq'), [
       'RolloutAddedToInformer', 'RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted', 'ScalingReplicaSet', 'RolloutCompleted',
       'RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted', 'ScalingReplicaSet', 'RolloutStepCompleted', 'RolloutPaused',
       'ScalingReplicaSet', 'RolloutAborted', 'ScalingReplicaSet', 'RolloutStepCompleted', 'RolloutPaused', 'RolloutStepCompleted',
@@ -51,7 +40,7 @@ describe('canary Rollouts', () => {
     await ns.waitFor('the Events of Rollout seq in the API', async () => {
       const list = await ns.core.listNamespacedEvent({ namespace: ns.name, fieldSelector: 'involvedObject.name=seq' });
       const total = list.items.filter((e) => e.source?.component === 'aviary-controller').reduce((n, e) => n + (e.count ?? 1), 0);
-      return total === controller.reasonsFor('seq').length;
+      return total === suite.controller.reasonsFor('seq').length;
     });
   });
 
@@ -96,14 +85,14 @@ ${canaryManifest('split', { replicas: 10, steps: [{ setWeight: 41 }, { pause: {}
     const first = await rollouts.waitForPhase('timed', 'Healthy');
     await rollouts.setImage('timed', 'app:2');
     const paused = await rollouts.waitFor('timed', 'paused at the last step', (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 3);
-    assert.ok(controller.reasonsFor('timed').includes('RolloutStepCompleted'));
+    assert.ok(suite.controller.reasonsFor('timed').includes('RolloutStepCompleted'));
 
     await rollouts.setImage('timed', 'app:1');
     const back = await rollouts.waitForPhase('timed', 'Healthy');
     assert.equal(back.status?.currentPodHash, first.status?.stableRS);
     assert.equal(back.status?.stableRS, first.status?.stableRS);
     assert.equal(back.status?.currentStepIndex, 4);
-    assert.ok(controller.reasonsFor('timed').includes('SkipSteps'));
+    assert.ok(suite.controller.reasonsFor('timed').includes('SkipSteps'));
     await ns.waitFor('the abandoned canary to be scaled to 0', async () => (await rollouts.counts('timed'))[paused.status?.currentPodHash ?? ''] === 0);
   });
 

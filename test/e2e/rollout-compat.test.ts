@@ -1,25 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { aviaryGroup, argoprojGroup } from '../../src/api/groups.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { applyYaml } from '../support/kube.ts';
-import { startTestController, type TestController } from '../support/controller.ts';
-import { TestNamespace } from '../support/namespace.ts';
 import { canaryManifest, Rollouts } from '../support/rollouts.ts';
-
-const ns = new TestNamespace('ro-compat', [['argoproj.io/v1alpha1', 'Rollout'], ['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']]);
-let controller: TestController;
+import { useRolloutSuite } from '../support/rollout-suite.ts';
+import { startTestController } from '../support/controller.ts';
+import { TestNamespace } from '../support/namespace.ts';
 
 describe('compatibility mode (--compat argo)', () => {
-  before(async () => {
-    await ns.create();
-    controller = await startTestController(ns.kc, ns.name, [aviaryGroup, argoprojGroup]);
-  });
-  after(async () => {
-    await controller.stop();
-    await ns.delete();
-  });
+  const suite = useRolloutSuite('ro-compat', { dumpKinds: [['argoproj.io/v1alpha1', 'Rollout'], ['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']], groups: [aviaryGroup, argoprojGroup] });
+  const { ns, rollouts } = suite;
 
   it('reconciles an unmodified argoproj.io Rollout manifest, and Argo-style patches steer it', async () => {
     await applyYaml(ns.kc, canaryManifest('argo').replace('aviary.dev/v1alpha1', 'argoproj.io/v1alpha1'), ns.name);
@@ -30,7 +22,7 @@ describe('compatibility mode (--compat argo)', () => {
       const r = await read();
       return r.status?.phase === 'Healthy' ? r : undefined;
     });
-    const rs = await new Rollouts(ns).apps.listNamespacedReplicaSet({ namespace: ns.name });
+    const rs = await rollouts.apps.listNamespacedReplicaSet({ namespace: ns.name });
     const owner = rs.items[0]?.metadata?.ownerReferences?.[0];
     assert.equal(owner?.apiVersion, 'argoproj.io/v1alpha1');
     assert.equal(owner.kind, 'Rollout');
@@ -50,7 +42,7 @@ describe('compatibility mode (--compat argo)', () => {
       return r.status?.phase === 'Healthy' && r.status.stableRS !== healthy.status?.stableRS ? r : undefined;
     });
     assert.equal(done.status?.stableRS, done.status?.currentPodHash);
-    assert.ok(controller.reasonsFor('argo').includes('RolloutCompleted'));
+    assert.ok(suite.controller.reasonsFor('argo').includes('RolloutCompleted'));
   });
 
   it('takes over a Rollout that Argo Rollouts was running, adopting its ReplicaSet without replacing pods', async () => {
@@ -61,9 +53,9 @@ describe('compatibility mode (--compat argo)', () => {
       const [rollout] = await applyYaml(handover.kc, canaryManifest('taken', { replicas: 2 }).replace('aviary.dev/v1alpha1', 'argoproj.io/v1alpha1'), handover.name);
       const uid = rollout?.metadata?.uid ?? '';
       const argoHash = '5d9f8c7b6';
-      const rollouts = new Rollouts(handover);
+      const handoverRollouts = new Rollouts(handover);
       const spec = (await handover.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: handover.name, name: 'taken' })) as Rollout;
-      await rollouts.apps.createNamespacedReplicaSet({ namespace: handover.name, body: {
+      await handoverRollouts.apps.createNamespacedReplicaSet({ namespace: handover.name, body: {
         metadata: {
           name: `taken-${argoHash}`,
           labels: { app: 'taken', 'rollouts-pod-template-hash': argoHash },
@@ -95,7 +87,7 @@ describe('compatibility mode (--compat argo)', () => {
           const r = (await handover.kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: handover.name, name: 'taken' })) as Rollout;
           return r.status?.phase === 'Healthy' && r.status.conditions?.some((c) => c.type === 'Healthy') === true;
         });
-        const list = await rollouts.apps.listNamespacedReplicaSet({ namespace: handover.name });
+        const list = await handoverRollouts.apps.listNamespacedReplicaSet({ namespace: handover.name });
         assert.deepEqual(list.items.map((rs) => rs.metadata?.name), [`taken-${argoHash}`], 'no new ReplicaSet');
         assert.ok(list.items[0]?.metadata?.annotations?.['aviary.dev/template-hash'] !== undefined, 'adopted with Aviary\'s hash recorded');
         assert.deepEqual(await pods(), podsBefore, 'no pod replaced');

@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { aviaryGroup } from '../../src/api/groups.ts';
+import { describe, it } from 'node:test';
 import { applyYaml } from '../support/kube.ts';
-import { startTestController, type TestController } from '../support/controller.ts';
-import { TestNamespace } from '../support/namespace.ts';
-import { canaryManifest, Rollouts } from '../support/rollouts.ts';
-
-const ns = new TestNamespace('ro-metrics', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']]);
-let controller: TestController;
+import { canaryManifest } from '../support/rollouts.ts';
+import { useRolloutSuite } from '../support/rollout-suite.ts';
 
 describe('controller metrics', () => {
-  before(async () => {
-    await ns.create();
-    controller = await startTestController(ns.kc, ns.name, [aviaryGroup], '127.0.0.1:0');
-  });
-  after(async () => {
-    await controller.stop();
-    await ns.delete();
-  });
+  const suite = useRolloutSuite('ro-metrics', { address: '127.0.0.1:0' });
+  const { ns, rollouts } = suite;
 
   it('exports Argo Rollouts\' metric names on /metrics, and health on /healthz and /readyz', async () => {
     await applyYaml(ns.kc, canaryManifest('measured', { replicas: 2 }), ns.name);
-    await new Rollouts(ns).waitForPhase('measured', 'Healthy');
-    const base = controller.manager.serverUrl ?? '';
+    await rollouts.waitForPhase('measured', 'Healthy');
+    const base = suite.controller.manager.serverUrl ?? '';
     assert.ok(base.startsWith('http://127.0.0.1:'), base);
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     assert.equal((await fetch(`${base}/readyz`)).status, 200);

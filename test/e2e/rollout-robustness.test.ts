@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { applyYaml } from '../support/kube.ts';
-import { startTestController, type TestController } from '../support/controller.ts';
-import { TestNamespace } from '../support/namespace.ts';
-import { canaryManifest, Rollouts } from '../support/rollouts.ts';
-
-const ns = new TestNamespace('ro-robust', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']]);
-const rollouts = new Rollouts(ns);
-let controller: TestController;
+import { canaryManifest } from '../support/rollouts.ts';
+import { useRolloutSuite } from '../support/rollout-suite.ts';
 
 describe('Rollout controller robustness', () => {
-  before(async () => {
-    await ns.create();
-    controller = await startTestController(ns.kc, ns.name);
-  });
-  after(async () => {
-    await controller.stop();
-    await ns.delete();
-  });
+  const suite = useRolloutSuite('ro-robust');
+  const { ns, rollouts } = suite;
 
   it('marks a Rollout with a missing Service InvalidSpec and Degraded, naming the field, while others proceed', async () => {
     await applyYaml(ns.kc, [canaryManifest('broken', { extra: '      canaryService: does-not-exist' }), canaryManifest('fine')].join('\n---\n'), ns.name);
@@ -58,14 +47,13 @@ describe('Rollout controller robustness', () => {
     const before = await rollouts.waitForPhase('resume', 'Paused');
     const namesBefore = (await rollouts.replicaSets('resume')).map((rs) => `${rs.metadata?.name ?? ''}@${rs.metadata?.resourceVersion ?? ''}`);
 
-    await controller.stop();
-    controller = await startTestController(ns.kc, ns.name);
-    await ns.waitFor('the new controller to reconcile the Rollout', async () => (await controller.reconciles('resume')) > 0);
+    await suite.restartController();
+    await ns.waitFor('the new controller to reconcile the Rollout', async () => (await suite.controller.reconciles('resume')) > 0);
     const after = await rollouts.get('resume');
     assert.equal(after.status?.currentStepIndex, before.status?.currentStepIndex);
     assert.equal(after.status?.phase, 'Paused');
     assert.deepEqual((await rollouts.replicaSets('resume')).map((rs) => `${rs.metadata?.name ?? ''}@${rs.metadata?.resourceVersion ?? ''}`), namesBefore, 'no ReplicaSet was created or written');
-    assert.equal(controller.reasonsFor('resume').filter((r) => r !== 'RolloutAddedToInformer').length, 0, 'no new events');
+    assert.equal(suite.controller.reasonsFor('resume').filter((r) => r !== 'RolloutAddedToInformer').length, 0, 'no new events');
 
     await rollouts.promote('resume');
     await rollouts.waitFor('resume', 'paused at step 3', (r) => r.status?.phase === 'Paused' && r.status.currentStepIndex === 3);
@@ -117,7 +105,7 @@ describe('Rollout controller robustness', () => {
     const aborted = await rollouts.waitFor('stuck-abort', 'aborted', (r) => r.status?.abort === true && r.status.phase === 'Degraded', 20_000);
     assert.match(aborted.status?.message ?? '', /^RolloutAborted/);
     await ns.waitFor('the stuck canary to be scaled to 0', async () => (await rollouts.counts('stuck-abort'))[aborted.status?.currentPodHash ?? ''] === 0);
-    assert.ok(controller.reasonsFor('stuck').includes('ProgressDeadlineExceeded'));
+    assert.ok(suite.controller.reasonsFor('stuck').includes('ProgressDeadlineExceeded'));
   });
 
   it('restarts every pod older than spec.restartAt, a few at a time, and records restartedAt', async () => {
@@ -136,7 +124,7 @@ describe('Rollout controller robustness', () => {
     const after = await podNames();
     assert.equal(after.length, 4);
     assert.deepEqual(after.filter((name) => before.includes(name)), [], 'every old pod was replaced');
-    assert.ok(controller.reasonsFor('restart').includes('RolloutRestarted'));
+    assert.ok(suite.controller.reasonsFor('restart').includes('RolloutRestarted'));
   });
 
   it('reuses the ReplicaSet of an older revision on undo, as the newest revision, through the steps', async () => {

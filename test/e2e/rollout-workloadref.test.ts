@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { applyYaml } from '../support/kube.ts';
-import { startTestController, type TestController } from '../support/controller.ts';
-import { TestNamespace } from '../support/namespace.ts';
-import { Rollouts } from '../support/rollouts.ts';
-
-const ns = new TestNamespace('ro-workload', [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'Deployment'], ['apps/v1', 'ReplicaSet']]);
-const rollouts = new Rollouts(ns);
-let controller: TestController;
+import { useRolloutSuite } from '../support/rollout-suite.ts';
 
 function deploymentAndRollout(name: string, scaleDown: string): string {
   return `
@@ -35,14 +29,8 @@ spec:
 }
 
 describe('Rollouts with workloadRef', () => {
-  before(async () => {
-    await ns.create();
-    controller = await startTestController(ns.kc, ns.name);
-  });
-  after(async () => {
-    await controller.stop();
-    await ns.delete();
-  });
+  const suite = useRolloutSuite('ro-workload', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'Deployment'], ['apps/v1', 'ReplicaSet']] });
+  const { ns, rollouts } = suite;
 
   it('takes the template and selector from a Deployment, scales it down progressively, and releases its template changes', async () => {
     const apps = ns.kc.makeApiClient(AppsV1Api);
@@ -70,7 +58,7 @@ describe('Rollouts with workloadRef', () => {
     await applyYaml(ns.kc, deploymentAndRollout('onsuccess', 'onsuccess'), ns.name);
     await rollouts.waitForPhase('onsuccess', 'Healthy');
     await ns.waitFor('the Deployment to be scaled to 0', async () => (await apps.readNamespacedDeployment({ name: 'onsuccess', namespace: ns.name })).spec?.replicas === 0);
-    await ns.waitFor('the ScalingDeployment event', () => Promise.resolve(controller.reasonsFor('onsuccess').includes('ScalingDeployment')));
+    await ns.waitFor('the ScalingDeployment event', () => Promise.resolve(suite.controller.reasonsFor('onsuccess').includes('ScalingDeployment')));
 
     await applyYaml(ns.kc, deploymentAndRollout('orphan', 'never').split('---')[1] ?? '', ns.name);
     const orphan = await rollouts.waitForPhase('orphan', 'Degraded');
