@@ -3,8 +3,10 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
 import { clusterCommand } from './commands/cluster.ts';
+import { trackCommand } from './commands/track.ts';
 import { controllerCommand } from './commands/controller.ts';
 import { versionCommand } from './commands/version.ts';
+import { planCommand } from './commands/plan.ts';
 
 export function buildProgram(): Command {
   const program = new Command('aviary')
@@ -13,9 +15,23 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(clusterCommand());
+  program.addCommand(trackCommand());
   program.addCommand(controllerCommand());
   program.addCommand(versionCommand());
+  program.addCommand(planCommand());
+  applyToAll(program);
   return program;
+}
+
+/**
+ * Settings commander does not pass down to commands added with addCommand: every command reports usage errors
+ * through the same path (exit code 64) and shows help after an error.
+ */
+function applyToAll(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride().showHelpAfterError();
+    applyToAll(sub);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,287 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { AnnotationError, defaultSettings, settingsFromAnnotations, type ResourceSettings } from './annotations.ts';
+import { collectionPath, errorMessage, isForbidden, KubeClient, loadKubeConfig } from './client.ts';
+import type { Outcome, ResourceResult, TrackEvent, TrackResult } from './events.ts';
+import { formatDuration, selectorString, type Canary, type Deployment, type LabelSelector } from './model.ts';
+import { AsyncQueue } from './queue.ts';
+import { resolveTargets, ResolveError, type ResolvedTarget } from './resolve.ts';
+import { ResourceTracker, type Informers } from './resource.ts';
+import type { CompiledRule } from './rules/generic.ts';
+import { defaultKindGroups, type KindGroups, type TrackTarget } from './targets.ts';
+import { WatchHub, type Informer } from './watch.ts';
+
+export interface TrackOptions {
+  /** Defaults to the usual kubeconfig lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
+  kubeConfig?: KubeConfig;
+  /** Namespace for targets that do not name one; defaults to the kubeconfig context's, else `default`. */
+  namespace?: string;
+  /** Overall limit in milliseconds; 0 or undefined for none. */
+  timeoutMs?: number;
+  /** End with outcome `paused` as soon as a tracked resource pauses (a Rollout at a pause step, ...). */
+  failOnPause?: boolean;
+  /** Settings for every resource before its annotations apply (fail mode, allowed failures, log filters, ...). */
+  settings?: Partial<ResourceSettings>;
+  /** Readiness rules for other kinds (see parseRulesFile). */
+  rules?: CompiledRule[];
+  /** How long a pod may stay Unschedulable before it counts as failed (default 30 s). */
+  unschedulableGraceMs?: number;
+  /** How long FailedMount may persist before it counts as failed (default 30 s). */
+  failedMountGraceMs?: number;
+  /** Stream pod logs of the tracked revision (default true). */
+  logs?: boolean;
+  /** Report Kubernetes Events (default true). */
+  events?: boolean;
+  /** API groups serving the Rollout and Canary shapes (default aviary.dev + argoproj.io, aviary.dev + flagger.app). */
+  groups?: Partial<KindGroups>;
+  /** Stops tracking (outcome `interrupted`). */
+  signal?: AbortSignal;
+}
+
+export interface Tracking {
+  /** Every event, in order, ending with `done`. Iterate it once. */
+  events: AsyncIterable<TrackEvent>;
+  /** Settles with the outcome; never rejects (errors become outcome `error`). */
+  result: Promise<TrackResult>;
+  /** Ends tracking now (outcome `interrupted`). */
+  stop: () => void;
+}
+
+/**
+ * Follows resources until each is ready at the revision it had when tracking began (or fails, times out, pauses).
+ *
+ *   const { events, result } = track([{ kind: 'deploy', name: 'api' }], { namespace: 'prod', timeoutMs: 300_000 });
+ *   for await (const e of events) render(e);
+ *   const { outcome } = await result;
+ */
+export function track(targets: TrackTarget[], options: TrackOptions = {}): Tracking {
+  const session = new Session(targets, options);
+  const result = session.run();
+  return { events: session.queue, result, stop: () => { session.interrupt(); } };
+}
+
+class Session {
+  readonly queue = new AsyncQueue<TrackEvent>();
+  private readonly targets: TrackTarget[];
+  private readonly options: TrackOptions;
+  private readonly startedAt = Date.now();
+  private trackers: ResourceTracker[] = [];
+  private hub?: WatchHub;
+  private finished = false;
+  private resolveDone!: (result: TrackResult) => void;
+  private readonly done: Promise<TrackResult>;
+  private timeout?: NodeJS.Timeout;
+  private finishing?: Promise<void>;
+
+  constructor(targets: TrackTarget[], options: TrackOptions) {
+    this.targets = targets;
+    this.options = options;
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  private emit(event: TrackEvent): void {
+    if (!this.finished || event.type === 'done') this.queue.push(event);
+  }
+
+  /** Read through a method: `finished` changes while awaiting, which flow analysis cannot see. */
+  private isFinished(): boolean {
+    return this.finished;
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  interrupt(): void {
+    this.finish('interrupted', 'interrupted');
+  }
+
+  async run(): Promise<TrackResult> {
+    this.emit({ type: 'start', time: this.now(), targets: this.targets.map(describeTarget) });
+    this.options.signal?.addEventListener('abort', () => { this.interrupt(); }, { once: true });
+    try {
+      await this.begin();
+    } catch (error) {
+      if (error instanceof ResolveError) this.finish(error.outcome, error.message);
+      else if (error instanceof AnnotationError) this.finish('invalid', `invalid annotation: ${error.message}`);
+      else this.finish('error', errorMessage(error));
+    }
+    return this.done;
+  }
+
+  private async begin(): Promise<void> {
+    const kc = this.options.kubeConfig ?? loadKubeConfig();
+    const client = new KubeClient(kc);
+    const groups: KindGroups = { ...defaultKindGroups, ...this.options.groups };
+    const namespace = this.options.namespace ?? client.defaultNamespace();
+    const resolved = await resolveTargets(client, this.targets, namespace, groups);
+    if (this.finished) return;
+
+    const defaults: ResourceSettings = { ...defaultSettings, ...this.options.settings };
+    const hub = new WatchHub(client, (message) => {
+      this.emit({ type: 'notice', time: this.now(), level: 'warning', message });
+    });
+    this.hub = hub;
+    const ctx = {
+      emit: (e: TrackEvent) => { this.emit(e); },
+      changed: () => { this.check(); },
+      kc,
+      rules: this.options.rules ?? [],
+      detection: { unschedulableGraceMs: this.options.unschedulableGraceMs ?? 30_000, failedMountGraceMs: this.options.failedMountGraceMs ?? 30_000 },
+      startedAt: this.startedAt,
+      logs: this.options.logs !== false,
+      events: this.options.events !== false,
+    };
+    for (const target of resolved) {
+      const settings = settingsFromAnnotations(target.object.metadata?.annotations, defaults);
+      const tracker = new ResourceTracker(target, settings, ctx);
+      this.trackers.push(tracker);
+      const fence = { ...tracker.fence } as Record<string, unknown>;
+      this.emit({
+        type: 'resolved', time: this.now(), resource: target.display, namespace: target.namespace,
+        apiVersion: target.resource.group === '' ? target.resource.version : `${target.resource.group}/${target.resource.version}`,
+        kind: target.resource.kind, name: target.name, fence, blocking: tracker.blocking, failMode: settings.failMode,
+      });
+    }
+
+    if (this.options.timeoutMs !== undefined && this.options.timeoutMs > 0) {
+      const limit = this.options.timeoutMs;
+      this.timeout = setTimeout(() => {
+        const waiting = this.trackers.filter((t) => t.blocking && !t.concluded);
+        const what = waiting.map((t) => `${t.name} (${t.status?.waitingFor.join(', ') || t.status?.state || 'no status yet'})`).join('; ');
+        this.finish('timeout', `timed out after ${formatDuration(limit)}${what === '' ? '' : `: still waiting for ${what}`}`);
+      }, limit);
+    }
+
+    await Promise.all(this.trackers.map(async (t) => {
+      t.attach(await this.informersFor(hub, client, t.target));
+    }));
+    if (this.isFinished()) return;
+    for (const t of this.trackers) t.evaluate(Date.now());
+    this.check();
+  }
+
+  private async informersFor(hub: WatchHub, client: KubeClient, target: ResolvedTarget): Promise<Informers> {
+    const ns = target.namespace;
+    const main = hub.informer({ path: collectionPath(target.resource, ns), fieldSelector: `metadata.name=${target.name}` });
+    // Events about a cluster-scoped object are recorded in some namespace (usually default): look in all of them.
+    const events = ns === ''
+      ? hub.informer({ path: '/api/v1/events', fieldSelector: `involvedObject.name=${target.name}` })
+      : hub.informer({ path: collectionPath({ group: '', version: 'v1', name: 'events', namespaced: true }, ns) });
+    const podsPath = collectionPath({ group: '', version: 'v1', name: 'pods', namespaced: true }, ns);
+    const appsPath = (plural: string): string => collectionPath({ group: 'apps', version: 'v1', name: plural, namespaced: true }, ns);
+    const spec = target.object.spec as { selector?: LabelSelector } | undefined;
+    const selector = selectorString(spec?.selector);
+    let pods: Promise<Informer> | undefined;
+    let replicaSets: Promise<Informer> | undefined;
+    let revisions: Promise<Informer | undefined> | undefined;
+    switch (target.kindName) {
+      case 'Deployment':
+      case 'Rollout':
+        if (selector !== undefined) {
+          pods = hub.informer({ path: podsPath, labelSelector: selector });
+          replicaSets = hub.informer({ path: appsPath('replicasets'), labelSelector: selector });
+        }
+        break;
+      case 'StatefulSet':
+      case 'Job':
+        if (selector !== undefined) pods = hub.informer({ path: podsPath, labelSelector: selector });
+        break;
+      case 'DaemonSet':
+        if (selector !== undefined) {
+          pods = hub.informer({ path: podsPath, labelSelector: selector });
+          revisions = hub.informer({ path: appsPath('controllerrevisions'), labelSelector: selector }).catch((error: unknown) => {
+            if (!isForbidden(error)) throw error;
+            this.emit({ type: 'notice', time: this.now(), level: 'warning', resource: target.display, namespace: ns, message: 'cannot list ControllerRevisions; telling revisions apart by pod-template-generation' });
+            return undefined;
+          });
+        }
+        break;
+      case 'Canary': {
+        const targetSelector = await this.canaryTargetSelector(client, target);
+        if (targetSelector !== undefined) pods = hub.informer({ path: podsPath, labelSelector: targetSelector });
+        break;
+      }
+      default:
+        break;
+    }
+    const informers: Informers = { main: await main, events: await events };
+    if (pods !== undefined) informers.pods = await pods;
+    if (replicaSets !== undefined) informers.replicaSets = await replicaSets;
+    const r = await revisions;
+    if (r !== undefined) informers.revisions = r;
+    return informers;
+  }
+
+  /** The pods of a Canary's target Deployment (the canary side of the release). */
+  private async canaryTargetSelector(client: KubeClient, target: ResolvedTarget): Promise<string | undefined> {
+    const ref = (target.object as Canary).spec?.targetRef;
+    if (ref?.name === undefined || ref.kind !== 'Deployment') return undefined;
+    try {
+      const d = (await client.get(`${collectionPath({ group: 'apps', version: 'v1', name: 'deployments', namespaced: true }, target.namespace)}/${ref.name}`)) as Deployment;
+      return selectorString(d.spec?.selector);
+    } catch (error) {
+      this.emit({ type: 'notice', time: this.now(), level: 'warning', resource: target.display, namespace: target.namespace, message: `cannot read the Canary's target deployment/${ref.name}: ${errorMessage(error)}; its pods are not shown` });
+      return undefined;
+    }
+  }
+
+  /** Decides, after any change, whether the run is over. */
+  private check(): void {
+    if (this.finished || this.trackers.length === 0) return;
+    const failFast = this.trackers.find((t) => t.verdict !== undefined && t.verdict !== 'ready' && t.settings.failMode === 'fail-fast');
+    if (failFast !== undefined) {
+      this.finish(failFast.verdict === 'timeout' ? 'timeout' : 'failed', `${failFast.name} ${failFast.verdict === 'timeout' ? 'timed out' : 'failed'}: ${failFast.verdictReasons.join('; ')}`);
+      return;
+    }
+    if (this.options.failOnPause === true) {
+      const paused = this.trackers.find((t) => t.paused && t.verdict === undefined);
+      if (paused !== undefined) {
+        this.finish('paused', `${paused.name} paused: ${paused.status?.reasons.join('; ') ?? ''}`);
+        return;
+      }
+    }
+    const running = this.trackers.filter((t) => t.blocking && t.verdict === undefined);
+    if (running.length > 0) return;
+    const hoping = this.trackers.find((t) => t.verdict !== undefined && t.verdict !== 'ready' && t.settings.failMode === 'hope');
+    if (hoping !== undefined) {
+      this.finish(hoping.verdict === 'timeout' ? 'timeout' : 'failed', `${hoping.name} ${hoping.verdict === 'timeout' ? 'timed out' : 'failed'}: ${hoping.verdictReasons.join('; ')}`);
+      return;
+    }
+    const ready = this.trackers.filter((t) => t.verdict === 'ready').length;
+    const ignored = this.trackers.filter((t) => t.verdict !== undefined && t.verdict !== 'ready').length;
+    this.finish('ready', `${ready} of ${this.trackers.length} resource${this.trackers.length === 1 ? '' : 's'} ready in ${formatDuration(Date.now() - this.startedAt)}${ignored > 0 ? ` (${ignored} failure${ignored === 1 ? '' : 's'} ignored)` : ''}`);
+  }
+
+  private finish(outcome: Outcome, message: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.timeout);
+    this.finishing = this.complete(outcome, message);
+    void this.finishing.catch(() => undefined);
+  }
+
+  private async complete(outcome: Outcome, message: string): Promise<void> {
+    this.hub?.stopAll();
+    const resources: ResourceResult[] = [];
+    for (const t of this.trackers) {
+      const override = outcome === 'timeout' && t.blocking && t.verdict === undefined ? 'timeout' as const : undefined;
+      const failed = t.verdict !== undefined && t.verdict !== 'ready';
+      // Only failures get their containers' last lines: they are what a person reads the summary for.
+      const logs = failed ? await t.failureLogs(2_000) : [];
+      t.stop();
+      resources.push({ ...t.result(override), logs });
+    }
+    const result: TrackResult = { outcome, message, resources, startedAt: new Date(this.startedAt).toISOString(), durationMs: Date.now() - this.startedAt };
+    this.emit({ type: 'done', time: this.now(), result });
+    this.queue.close();
+    this.resolveDone(result);
+  }
+}
+
+function describeTarget(t: TrackTarget): string {
+  const kind = t.group === undefined ? t.kind : `${t.kind}.${t.group}`;
+  const ns = t.namespace === undefined ? '' : ` -n ${t.namespace}`;
+  return t.name !== undefined ? `${kind}/${t.name}${ns}` : `${kind === '*' ? 'all' : kind} -l ${t.selector ?? ''}${ns}`;
+}
