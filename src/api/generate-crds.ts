@@ -31,4 +31,7 @@ export async function writeCrdFiles(directory: string = crdDirectory): Promise<s
 
 if (import.meta.main) {
   for (const path of await writeCrdFiles()) process.stdout.write(`wrote ${path}\n`);
+  // deploy/install.yaml embeds the CRDs, so it is regenerated with them.
+  const { writeInstallManifest } = await import('../install/generate.ts');
+  process.stdout.write(`wrote ${await writeInstallManifest()}\n`);
 }

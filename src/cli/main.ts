@@ -6,6 +6,8 @@ import { clusterCommand } from './commands/cluster.ts';
 import { trackCommand } from './commands/track.ts';
 import { controllerCommand } from './commands/controller.ts';
 import { versionCommand } from './commands/version.ts';
+import { installCommand } from './commands/install.ts';
+import { demoCommand } from './commands/demo.ts';
 import { planCommand } from './commands/plan.ts';
 
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   program.addCommand(trackCommand());
   program.addCommand(controllerCommand());
   program.addCommand(versionCommand());
+  program.addCommand(installCommand());
+  program.addCommand(demoCommand());
   program.addCommand(planCommand());
   applyToAll(program);
   return program;

@@ -1,0 +1,59 @@
+import { Command, InvalidArgumentError } from 'commander';
+import pc from 'picocolors';
+import type { CustomResourceDefinition } from '../../api/crd.ts';
+import { applyObjects, CrdWaitTimeout, waitForCrds } from '../../install/apply.ts';
+import { compatModes, installManifests, manifestsYaml, type InstallObject } from '../../install/manifests.ts';
+import { KubeClient } from '../../runtime/rest.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { loadKubeconfigFromFlags } from '../kubeconfig.ts';
+
+interface InstallFlags {
+  print?: boolean;
+  compat: string[];
+  kubeconfig?: string;
+  context?: string;
+}
+
+function compatMode(value: string, previous: string[]): string[] {
+  if (!(value in compatModes)) throw new InvalidArgumentError(`unknown compatibility mode "${value}" (known: ${Object.keys(compatModes).join(', ')})`);
+  return previous.includes(value) ? previous : [...previous, value];
+}
+
+const progress = (message: string): void => {
+  process.stderr.write(`${pc.dim('•')} ${message}\n`);
+};
+
+const isCrd = (obj: InstallObject): obj is CustomResourceDefinition => obj.kind === 'CustomResourceDefinition';
+
+export function installCommand(): Command {
+  return new Command('install')
+    .description('Install Aviary into the current cluster: CRDs, the aviary-system namespace, least-privilege RBAC and the controller Deployment')
+    .option('--print', 'print the manifests as multi-document YAML instead of applying them')
+    .option('--compat <mode>', 'also serve a peer\'s API group: argo (argoproj.io Rollouts: CRD, RBAC and controller flag)', compatMode, [])
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .addHelpText('after', '\nApplies with server-side apply (field manager "aviary") and waits until the CRDs are Established.\nThe same manifests, for kubectl: deploy/install.yaml (kubectl apply --server-side -f deploy/install.yaml).')
+    .action(async (flags: InstallFlags) => {
+      const objects = installManifests({ compat: flags.compat.map((mode) => compatModes[mode]).filter((g) => g !== undefined) });
+      if (flags.print === true) {
+        process.stdout.write(manifestsYaml(objects));
+        return;
+      }
+      const kubeConfig = loadKubeconfigFromFlags(flags);
+      const client = new KubeClient(kubeConfig, { userAgent: 'aviary-install' });
+      try {
+        progress(`installing into ${kubeConfig.getCurrentCluster()?.server ?? 'the cluster'}`);
+        await applyObjects(client, objects, { onApplied: (_obj, description) => { progress(`applied ${description}`); } });
+        const crds = objects.filter(isCrd);
+        await waitForCrds(client, crds, { timeoutMs: 60_000 });
+        progress(`CRDs established: ${crds.map((c) => c.metadata.name).join(', ')}`);
+        progress('installed; the controller runs in namespace aviary-system (kubectl -n aviary-system get deploy aviary-controller)');
+      } catch (error) {
+        if (error instanceof CrdWaitTimeout) throw new CliError(error.message, ExitCode.timeout);
+        if (error instanceof CliError) throw error;
+        throw new CliError(`install failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { unknownRolloutFields, validateRolloutSchema } from '../api/validate.ts';
+import { validateRollout } from '../rollout/validate.ts';
+import { loadExample, scenario, scenarioNames } from './scenarios.ts';
+
+describe('examples', () => {
+  for (const name of scenarioNames) {
+    it(`examples/${name} is a valid aviary.dev Rollout whose Services are in the example`, async () => {
+      const { rollout, others } = await loadExample(scenario(name).directory);
+      assert.equal(rollout.apiVersion, 'aviary.dev/v1alpha1');
+      assert.deepEqual(validateRolloutSchema(rollout), []);
+      assert.deepEqual(unknownRolloutFields(rollout), []);
+      const services = new Set(others.filter((o) => o.kind === 'Service').map((o) => o.metadata?.name ?? ''));
+      assert.deepEqual(validateRollout(rollout, services), []);
+      assert.notEqual(rollout.spec.template?.spec?.containers[0]?.image, scenario(name).nextImage, 'the demo releases a different image');
+    });
+  }
+
+  it('the canary example has several setWeight and pause steps, one of them indefinite, on 5 replicas', async () => {
+    const { rollout } = await loadExample(scenario('canary').directory);
+    const canary = rollout.spec.strategy?.canary;
+    assert.equal(rollout.spec.replicas, 5);
+    assert.ok(canary?.canaryService !== undefined && canary.stableService !== undefined);
+    const steps = canary.steps ?? [];
+    assert.ok(steps.filter((s) => s.setWeight !== undefined).length >= 2);
+    assert.equal(steps.filter((s) => s.pause !== undefined && s.pause.duration === undefined).length, 1);
+  });
+
+  it('the blue-green example waits for a promote behind a preview Service', async () => {
+    const { rollout } = await loadExample(scenario('bluegreen').directory);
+    const blueGreen = rollout.spec.strategy?.blueGreen;
+    assert.equal(blueGreen?.autoPromotionEnabled, false);
+    assert.ok(blueGreen.previewService !== undefined);
+  });
+});

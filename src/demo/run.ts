@@ -1,0 +1,343 @@
+/**
+ * `aviary demo`: a whole release on the local cluster, watched live. Brings the cluster up when needed, installs
+ * the CRDs, runs the controller in this process, deploys an example, releases a new image and shows every change
+ * of the Rollout and its ReplicaSets until it is Healthy, promoting through pauses that wait for a promote.
+ */
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import pc from 'picocolors';
+import type { CustomResourceDefinition } from '../api/crd.ts';
+import { aviaryGroup, groupOfApiVersion } from '../api/groups.ts';
+import type { Rollout } from '../api/rollout.ts';
+import { CliError, ExitCode } from '../cli/exit-codes.ts';
+import { loadKubeconfigFromFlags } from '../cli/kubeconfig.ts';
+import { status as clusterStatus, up } from '../cluster/control-plane.ts';
+import { applyObjects, CrdWaitTimeout, waitForCrds } from '../install/apply.ts';
+import { installManifests } from '../install/manifests.ts';
+import { startRolloutController, type RunningController } from '../rollout/run.ts';
+import { createLogger } from '../runtime/logger.ts';
+import type { DeepReadonly } from '../runtime/objects.ts';
+import { isNotFound, KubeClient, resourcePath } from '../runtime/rest.ts';
+import { formatDuration } from '../util/duration.ts';
+import { RolloutObserver, type ObservedState } from './observer.ts';
+import { indefinitePause, promote, type IndefinitePause } from './promote.ts';
+import { formatView, progressView, type Paint } from './render.ts';
+import { loadExample, scenario, type ScenarioName } from './scenarios.ts';
+
+/** Marks namespaces the demo created, the only ones it will delete to start afresh. */
+export const demoNamespaceLabel = 'aviary.dev/demo';
+
+export interface DemoOptions {
+  scenario: ScenarioName;
+  namespace: string;
+  /** For the demo's own work, from installing the CRDs to Healthy; starting the cluster is not counted. */
+  timeoutMs: number;
+  /** Wait for Enter at pauses that need a promote; otherwise promote after promoteDelayMs. */
+  interactive: boolean;
+  promoteDelayMs?: number;
+  /** Use this cluster instead of the local one. */
+  kubeconfig?: string;
+  context?: string;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream;
+  stdin?: NodeJS.ReadableStream;
+}
+
+export interface DemoResult {
+  kubeConfig: KubeConfig;
+  local: boolean;
+  elapsedMs: number;
+  releaseMs: number;
+}
+
+type Phase = 'first deploy' | 'release';
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
+  const out = options.stdout ?? process.stdout;
+  const err = options.stderr ?? process.stderr;
+  const paint: Paint = pc.createColors(out.isTTY === true);
+  const progress = (message: string): void => {
+    err.write(`${paint.dim('•')} ${message}\n`);
+  };
+  const say = (message: string): void => {
+    out.write(`${paint.dim(elapsed(started))} ${message}\n`);
+  };
+
+  const { kubeConfig, local } = await clusterConfig(options, progress);
+  const { namespace } = options;
+  const example = await loadExample(scenario(options.scenario).directory);
+  const group = groupOfApiVersion(example.rollout.apiVersion ?? '') ?? aviaryGroup;
+  const name = example.rollout.metadata.name ?? '';
+  const nextImage = scenario(options.scenario).nextImage;
+
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const client = new KubeClient(kubeConfig, { userAgent: 'aviary-demo' });
+  const observer = new RolloutObserver(client, { apiVersion: `${group.name}/${group.version}`, namespace, name });
+  let controller: RunningController | undefined;
+  let phase: Phase = 'first deploy';
+  let lastLine = '';
+  const stopRendering = observer.onChange((state) => {
+    const line = render(state, paint);
+    if (line === undefined || line.plain === lastLine) return;
+    lastLine = line.plain;
+    say(line.painted);
+  });
+
+  try {
+    const crds = installManifests({ controller: false, compat: group === aviaryGroup ? [] : [group] }) as CustomResourceDefinition[];
+    await applyObjects(client, crds, { signal: timeout });
+    await waitForCrds(client, crds, { timeoutMs: options.timeoutMs, signal: timeout });
+    progress(`CRD ${crds.map((c) => c.metadata.name).join(', ')} installed`);
+    await recreateNamespace(client, namespace, timeout, progress);
+
+    const logger = createLogger({ level: process.env.AVIARY_LOG_LEVEL ?? 'error', pretty: false, destination: err, name: 'aviary-controller' });
+    controller = await startRolloutController({ kubeConfig, namespace, groups: [group], logger });
+    progress(`controller running in this process, reconciling Rollouts in namespace ${namespace}`);
+    await observer.start(timeout);
+
+    out.write(`\n${paint.bold(`Deploying examples/${options.scenario} (Rollout ${name}, ${example.rollout.spec.replicas ?? 1} replicas) into namespace ${namespace}`)}\n`);
+    await applyObjects(client, example.others, { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
+    const [applied] = await applyObjects(client, [example.rollout], { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
+    await untilHealthy(observer, applied?.metadata.generation ?? 1, timeout);
+
+    phase = 'release';
+    const container = example.rollout.spec.template?.spec?.containers[0];
+    out.write(`\n${paint.bold(`Releasing ${nextImage} (was ${container?.image ?? '?'})`)}\n`);
+    const releaseStarted = Date.now();
+    const updated = await client.request<Rollout>({
+      method: 'PATCH',
+      path: resourcePath(`${group.name}/${group.version}`, 'rollouts', namespace, name),
+      body: [
+        { op: 'test', path: '/spec/template/spec/containers/0/name', value: container?.name },
+        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: nextImage },
+      ],
+      contentType: 'application/json-patch+json',
+      signal: timeout,
+    });
+    await releaseUntilHealthy({ observer, client, generation: updated.metadata.generation ?? 1, signal: timeout, interactive: options.interactive, promoteDelayMs: options.promoteDelayMs ?? 2000, say, paint, stdin: options.stdin ?? process.stdin });
+
+    const final = observer.state().rollout;
+    const releaseMs = Date.now() - releaseStarted;
+    out.write(`\n${paint.green('✔')} ${paint.bold(`Rollout ${name} is Healthy`)}: ${nextImage} is stable (revision ${revisionOf(observer.state(), final?.status?.stableRS)}); ` +
+      `the release took ${seconds(releaseMs)}, the whole demo ${seconds(Date.now() - started)}.\n`);
+    return { kubeConfig, local, elapsedMs: Date.now() - started, releaseMs };
+  } catch (error) {
+    if (timeout.aborted) {
+      const what = phase === 'first deploy' ? `the first deploy of Rollout ${name}` : `the release of ${nextImage}`;
+      throw new CliError(`timed out after ${formatDuration(options.timeoutMs)} waiting for ${what} to become Healthy${lastLine === '' ? '' : ` (last seen: ${lastLine})`}`, ExitCode.timeout, { cause: error });
+    }
+    if (error instanceof CrdWaitTimeout) throw new CliError(error.message, ExitCode.timeout, { cause: error });
+    if (error instanceof CliError) throw error;
+    throw new CliError(`demo failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
+  } finally {
+    stopRendering();
+    await observer.stop();
+    await controller?.stop();
+    client.close();
+  }
+}
+
+/** Closing words: how to look around and how to stop. */
+export function demoEpilogue(result: DemoResult, namespace: string): string {
+  const kubectl = result.local ? 'npx aviary cluster kubectl' : 'kubectl';
+  const lines = [
+    '',
+    'Look around:',
+    `  ${kubectl} get rollouts.aviary.dev,replicasets,pods -n ${namespace}`,
+    `  ${kubectl} get events -n ${namespace} --sort-by=.lastTimestamp`,
+  ];
+  if (result.local) lines.push('', 'The local cluster keeps running. Stop it with:', '  npx aviary cluster down');
+  return `${lines.join('\n')}\n`;
+}
+
+async function clusterConfig(options: DemoOptions, progress: (message: string) => void): Promise<{ kubeConfig: KubeConfig; local: boolean }> {
+  if (options.kubeconfig !== undefined || options.context !== undefined) {
+    const kubeConfig = loadKubeconfigFromFlags({ ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }), ...(options.context === undefined ? {} : { context: options.context }) });
+    progress(`using the cluster at ${kubeConfig.getCurrentCluster()?.server ?? '?'}`);
+    return { kubeConfig, local: false };
+  }
+  const report = await clusterStatus();
+  let file = report.kubeconfig;
+  if (report.components.every((c) => c.healthy)) {
+    progress('local cluster is running');
+  } else {
+    progress('starting the local cluster (the very first start also builds it from source: 15–25 minutes)');
+    try {
+      const result = await up({ nodes: 3, progress });
+      file = result.kubeconfig;
+      progress(`local cluster ready in ${seconds(result.elapsedMs)}`);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliError(
+        `the local cluster could not start: ${reason}\n` +
+          'Fix the cause above and run the demo again, or run it on another cluster with --kubeconfig <file>.',
+        error instanceof CliError ? error.exitCode : ExitCode.failed,
+        { cause: error },
+      );
+    }
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(file);
+  return { kubeConfig, local: true };
+}
+
+interface NamespaceObject {
+  metadata?: { labels?: Record<string, string>; deletionTimestamp?: string };
+}
+
+/** A fresh namespace for the demo; one left by an earlier demo is deleted first, any other is refused. */
+async function recreateNamespace(client: KubeClient, namespace: string, signal: AbortSignal, progress: (message: string) => void): Promise<void> {
+  const path = resourcePath('v1', 'namespaces', undefined, namespace);
+  const existing = await client.get<NamespaceObject>(path, undefined, signal).catch((error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  });
+  if (existing !== undefined) {
+    if (existing.metadata?.labels?.[demoNamespaceLabel] !== 'true') {
+      throw new CliError(`namespace ${namespace} exists and was not created by aviary demo; pass another --namespace (the demo deletes and recreates its namespace)`, ExitCode.usage);
+    }
+    progress(`deleting namespace ${namespace} left by an earlier demo`);
+    if (existing.metadata.deletionTimestamp === undefined) {
+      await client.delete(path, undefined, signal).catch((error: unknown) => {
+        if (!isNotFound(error)) throw error;
+      });
+    }
+    await pollUntil(() => client.get(path, undefined, signal).then(() => false, (error: unknown) => {
+      if (isNotFound(error)) return true;
+      throw error;
+    }), signal);
+  }
+  await client.create(resourcePath('v1', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [demoNamespaceLabel]: 'true' } } }, signal);
+  // Pods cannot be created before the namespace's default ServiceAccount exists.
+  const serviceAccount = resourcePath('v1', 'serviceaccounts', namespace, 'default');
+  await pollUntil(() => client.get(serviceAccount, undefined, signal).then(() => true, (error: unknown) => {
+    if (isNotFound(error)) return false;
+    throw error;
+  }), signal);
+  progress(`namespace ${namespace} created`);
+}
+
+/** For the namespace's life cycle only, which has nothing to watch cheaply; the Rollout itself is watched. */
+async function pollUntil(check: () => Promise<boolean>, signal: AbortSignal): Promise<void> {
+  while (!(await check())) await sleep(200, undefined, { signal });
+}
+
+function render(state: ObservedState, paint: Paint): { plain: string; painted: string } | undefined {
+  if (state.rollout === undefined) return undefined;
+  const view = progressView(state.rollout, state.replicaSets);
+  return { plain: formatView(view), painted: formatView(view, paint) };
+}
+
+/** The Rollout has acted on `generation` (or later) and reached a final phase. */
+function outcome(rollout: DeepReadonly<Rollout> | undefined, generation: number): 'healthy' | 'degraded' | undefined {
+  if (rollout === undefined) return undefined;
+  const current = rollout.metadata.generation ?? 0;
+  if (current < generation || rollout.status?.observedGeneration !== String(current)) return undefined;
+  if (rollout.status.phase === 'Degraded') return 'degraded';
+  if (rollout.status.phase === 'Healthy' && rollout.status.stableRS === rollout.status.currentPodHash) return 'healthy';
+  return undefined;
+}
+
+function degraded(rollout: DeepReadonly<Rollout> | undefined): CliError {
+  return new CliError(`Rollout ${rollout?.metadata.name ?? ''} is Degraded: ${rollout?.status?.message ?? 'no message'}`, ExitCode.failed);
+}
+
+async function untilHealthy(observer: RolloutObserver, generation: number, signal: AbortSignal): Promise<void> {
+  const result = await observer.until((state) => outcome(state.rollout, generation), signal);
+  if (result === 'degraded') throw degraded(observer.state().rollout);
+}
+
+interface ReleaseOptions {
+  observer: RolloutObserver;
+  client: KubeClient;
+  generation: number;
+  signal: AbortSignal;
+  interactive: boolean;
+  promoteDelayMs: number;
+  say: (message: string) => void;
+  paint: Paint;
+  stdin: NodeJS.ReadableStream;
+}
+
+/** Follows the release to Healthy, promoting each pause that waits for a promote (once). */
+async function releaseUntilHealthy(options: ReleaseOptions): Promise<void> {
+  const { observer, generation, signal } = options;
+  const promoted = new Set<string>();
+  for (;;) {
+    const { rollout } = observer.state();
+    const result = outcome(rollout, generation);
+    if (result === 'healthy') return;
+    if (result === 'degraded') throw degraded(rollout);
+    const pause = rollout === undefined ? undefined : indefinitePause(rollout);
+    if (pause !== undefined && !promoted.has(pause.key)) {
+      promoted.add(pause.key);
+      await promoteThrough(pause, options);
+      continue;
+    }
+    await observer.changed(signal);
+  }
+}
+
+async function promoteThrough(pause: IndefinitePause, options: ReleaseOptions): Promise<void> {
+  const { observer, signal, say, paint } = options;
+  if (options.interactive) {
+    say(paint.yellow(`⏸ ${pause.description}: press Enter to promote`));
+    const race = new AbortController();
+    const both = AbortSignal.any([signal, race.signal]);
+    const how = await Promise.race([
+      enterPressed(options.stdin, both),
+      observer.until((state) => (state.rollout === undefined || indefinitePause(state.rollout)?.key !== pause.key ? 'lifted' as const : undefined), both),
+    ]).finally(() => { race.abort(); });
+    if (how === 'lifted') {
+      say(paint.dim('the pause was lifted elsewhere'));
+      return;
+    }
+  } else {
+    say(paint.yellow(`⏸ ${pause.description}: promoting in ${seconds(options.promoteDelayMs)} (non-interactive)`));
+    await sleep(options.promoteDelayMs, undefined, { signal });
+  }
+  const rollout = observer.state().rollout;
+  if (rollout === undefined || indefinitePause(rollout)?.key !== pause.key) return;
+  await promote(options.client, rollout, signal);
+  say(paint.green('▶ promoted'));
+}
+
+function enterPressed(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<'enter'> {
+  // terminal: false keeps the TTY in cooked mode, so Ctrl-C still interrupts the process as usual.
+  const rl = createInterface({ input, terminal: false });
+  return new Promise<'enter'>((resolve, reject) => {
+    const finish = (): void => {
+      signal.removeEventListener('abort', onAbort);
+      rl.close();
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(signal.reason as Error);
+    };
+    rl.once('line', () => {
+      finish();
+      resolve('enter');
+    });
+    // stdin closed: nobody can press Enter, so promote as a non-interactive run would.
+    rl.once('close', () => {
+      finish();
+      resolve('enter');
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function revisionOf(state: ObservedState, hash: string | undefined): string {
+  const rs = state.replicaSets.find((r) => r.metadata?.labels?.['rollouts-pod-template-hash'] === hash);
+  return rs?.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? '?';
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function elapsed(since: number): string {
+  return `[${((Date.now() - since) / 1000).toFixed(1).padStart(5)}s]`;
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, it } from 'node:test';
+import type { V1ClusterRole, V1Deployment, V1Role } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { argoprojGroup } from '../api/groups.ts';
+import { aviaryVersion } from '../version.ts';
+import { installManifestPath, installManifestYaml } from './generate.ts';
+import { installManifests, manifestsYaml, type InstallObject } from './manifests.ts';
+
+function find(objects: InstallObject[], kind: 'ClusterRole'): V1ClusterRole;
+function find(objects: InstallObject[], kind: 'Role'): V1Role;
+function find(objects: InstallObject[], kind: 'Deployment'): V1Deployment;
+function find(objects: InstallObject[], kind: string): InstallObject {
+  const found = objects.find((o) => o.kind === kind);
+  assert.ok(found !== undefined, `no ${kind}`);
+  return found;
+}
+
+describe('install manifests', () => {
+  it('deploy/install.yaml is the generated default install (run `npm run gen:crds` after changing src/install)', async () => {
+    assert.equal(await readFile(installManifestPath, 'utf8'), installManifestYaml());
+  });
+
+  it('orders CRDs and the namespace before the objects that need them', () => {
+    const kinds = installManifests().map((o) => o.kind);
+    assert.deepEqual(kinds, ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment']);
+  });
+
+  it('grants the controller exactly the verbs it uses, leases only in aviary-system', () => {
+    const objects = installManifests();
+    const role = find(objects, 'ClusterRole');
+    const grants = (role.rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}: ${r.verbs.join(',')}`)));
+    assert.deepEqual(grants.sort(), [
+      '/events: create,patch',
+      '/pods/eviction: create',
+      '/pods: list,watch,patch',
+      '/services: get,list,watch,patch',
+      'apps/deployments: list,watch,patch',
+      'apps/replicasets: get,list,watch,create,patch,update,delete',
+      'aviary.dev/rollouts/finalizers: update',
+      'aviary.dev/rollouts/status: get,patch,update',
+      'aviary.dev/rollouts: get,list,watch',
+      'events.k8s.io/events: create,patch',
+    ]);
+    assert.ok((role.rules ?? []).every((r) => !r.verbs.includes('*') && !(r.resources ?? []).includes('*')), 'no wildcards');
+    const leases = find(objects, 'Role');
+    assert.equal(leases.metadata?.namespace, 'aviary-system');
+    assert.deepEqual(leases.rules, [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }]);
+  });
+
+  it('runs the controller of this version, leader-elected, probed on :8090, non-root with a read-only root filesystem', () => {
+    const deployment = find(installManifests(), 'Deployment');
+    const pod = deployment.spec?.template.spec;
+    const container = pod?.containers[0];
+    assert.equal(container?.image, `ghcr.io/aviary-dev/aviary:${aviaryVersion}`);
+    assert.deepEqual(container.args, ['controller', '--leader-elect', '--lease-namespace', 'aviary-system']);
+    assert.equal(pod?.serviceAccountName, 'aviary-controller');
+    assert.equal(container.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(container.readinessProbe?.httpGet?.path, '/readyz');
+    assert.deepEqual(container.ports, [{ name: 'metrics', containerPort: 8090, protocol: 'TCP' }]);
+    assert.ok(container.resources?.requests?.cpu !== undefined && container.resources.requests.memory !== undefined);
+    assert.equal(container.securityContext?.runAsNonRoot, true);
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    assert.equal(container.securityContext.allowPrivilegeEscalation, false);
+    const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+    assert.ok(Object.entries(deployment.spec?.selector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v), 'the selector matches the pod labels');
+  });
+
+  it('with --compat argo adds the argoproj.io CRD, its RBAC and the controller flag', () => {
+    const objects = installManifests({ compat: [argoprojGroup] });
+    assert.deepEqual(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name), ['rollouts.aviary.dev', 'rollouts.argoproj.io']);
+    const role = find(objects, 'ClusterRole');
+    assert.ok((role.rules ?? []).filter((r) => r.resources?.[0]?.startsWith('rollouts') === true).every((r) => r.apiGroups?.join() === 'aviary.dev,argoproj.io'));
+    const deployment = find(objects, 'Deployment');
+    assert.deepEqual(deployment.spec?.template.spec?.containers[0]?.args?.slice(-2), ['--compat', 'argo']);
+  });
+
+  it('can leave out the controller (CRDs only) or the CRDs', () => {
+    assert.deepEqual(installManifests({ controller: false }).map((o) => o.kind), ['CustomResourceDefinition']);
+    assert.ok(!installManifests({ crds: false }).some((o) => o.kind === 'CustomResourceDefinition'));
+  });
+
+  it('prints YAML that parses back into the same objects, without anchors', () => {
+    const objects = installManifests({ compat: [argoprojGroup] });
+    const text = manifestsYaml(objects);
+    assert.doesNotMatch(text, /[&*]a\d/);
+    const parsed = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+    assert.deepEqual(parsed, JSON.parse(JSON.stringify(objects)));
+  });
+});

@@ -1,0 +1,186 @@
+/**
+ * What `aviary install` puts into a cluster, built from code so the CLI, `--print` and the committed
+ * deploy/install.yaml can never disagree: the CRDs, the aviary-system namespace, the controller's ServiceAccount,
+ * least-privilege RBAC and the controller Deployment.
+ */
+import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1Deployment,
+  V1Namespace,
+  V1PolicyRule,
+  V1Probe,
+  V1Role,
+  V1RoleBinding,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { partOfLabel, type CustomResourceDefinition } from '../api/crd.ts';
+import { argoprojGroup, aviaryGroup, type ApiGroup } from '../api/groups.ts';
+import { crdsFor } from '../api/registry.ts';
+import { aviaryVersion } from '../version.ts';
+
+export const installNamespace = 'aviary-system';
+export const controllerName = 'aviary-controller';
+export const leaderElectionRoleName = 'aviary-controller-leader-election';
+export const imageRepository = 'ghcr.io/aviary-dev/aviary';
+export const probePort = 8090;
+
+/** The user the API server sees for the controller's pods. */
+export const controllerServiceAccountUser = `system:serviceaccount:${installNamespace}:${controllerName}`;
+
+export type InstallObject =
+  | CustomResourceDefinition
+  | V1Namespace
+  | V1ServiceAccount
+  | V1ClusterRole
+  | V1ClusterRoleBinding
+  | V1Role
+  | V1RoleBinding
+  | V1Deployment;
+
+export interface InstallOptions {
+  /** Peer API groups served in compatibility mode (argoproj.io); their CRDs, RBAC and controller flag follow. */
+  compat?: readonly ApiGroup[];
+  /** Include the CRDs. Default true. */
+  crds?: boolean;
+  /** Include the namespace, RBAC and the controller Deployment. Default true. */
+  controller?: boolean;
+  /** Controller image; default the image of this version. */
+  image?: string;
+}
+
+/** Compatibility modes by their flag value (`--compat argo`), shared with `aviary controller`. */
+export const compatModes: Readonly<Record<string, ApiGroup>> = {
+  argo: argoprojGroup,
+};
+
+const labels = (component: string): Record<string, string> => ({
+  ...partOfLabel,
+  'app.kubernetes.io/name': 'aviary',
+  'app.kubernetes.io/component': component,
+});
+
+/**
+ * Cluster-wide permissions of the controller: exactly the verbs its informers and executor use. Rollouts are only
+ * read on the main resource — every write goes through the status subresource; finalizers/update is what the
+ * OwnerReferencesPermissionEnforcement admission plugin asks for before a ReplicaSet may carry a
+ * blockOwnerDeletion owner reference to its Rollout.
+ */
+export function controllerClusterRules(groups: readonly ApiGroup[]): V1PolicyRule[] {
+  const apiGroups = groups.map((g) => g.name);
+  return [
+    { apiGroups, resources: ['rollouts'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups, resources: ['rollouts/status'], verbs: ['get', 'patch', 'update'] },
+    { apiGroups, resources: ['rollouts/finalizers'], verbs: ['update'] },
+    { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
+    // Deployments named by a workloadRef: their template is read, and they are scaled down (scaleDown setting).
+    { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'patch'] },
+    // Pods: watched for restarts, relabelled for canary/stable metadata, evicted (never deleted) on restart.
+    { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}
+
+/** Leader election needs its Lease only, and only in the controller's own namespace. */
+export function leaderElectionRules(): V1PolicyRule[] {
+  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
+}
+
+function crdObjects(groups: readonly ApiGroup[]): CustomResourceDefinition[] {
+  return groups.flatMap((group) => crdsFor({ group }));
+}
+
+function controllerDeployment(image: string, compat: readonly string[]): V1Deployment {
+  const selector = { 'app.kubernetes.io/name': 'aviary', 'app.kubernetes.io/component': 'controller' };
+  const args = ['controller', '--leader-elect', '--lease-namespace', installNamespace, ...compat.flatMap((mode) => ['--compat', mode])];
+  const probe = (path: string): V1Probe => ({ httpGet: { path, port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: controllerName, namespace: installNamespace, labels: labels('controller') },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...labels('controller'), ...selector } },
+        spec: {
+          serviceAccountName: controllerName,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'controller',
+            image,
+            args,
+            // The Lease holder identity: the pod name tells an operator which replica leads.
+            env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+            ports: [{ name: 'metrics', containerPort: probePort, protocol: 'TCP' }],
+            livenessProbe: probe('/healthz'),
+            readinessProbe: probe('/readyz'),
+            resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '1Gi' } },
+            securityContext: {
+              runAsNonRoot: true,
+              readOnlyRootFilesystem: true,
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ['ALL'] },
+            },
+          }],
+        },
+      },
+    },
+  };
+}
+
+/** Every object of an install, in the order it must be applied (CRDs and the namespace before what uses them). */
+export function installManifests(options: InstallOptions = {}): InstallObject[] {
+  const compat = options.compat ?? [];
+  const groups = [aviaryGroup, ...compat];
+  const compatFlags = compat.map((group) => {
+    const mode = Object.entries(compatModes).find(([, g]) => g.name === group.name)?.[0];
+    if (mode === undefined) throw new Error(`no compatibility mode serves the API group ${group.name}`);
+    return mode;
+  });
+  const objects: InstallObject[] = [];
+  if (options.crds ?? true) objects.push(...crdObjects(groups));
+  if (!(options.controller ?? true)) return objects;
+
+  const serviceAccount = { kind: 'ServiceAccount', name: controllerName, namespace: installNamespace };
+  objects.push(
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: installNamespace, labels: labels('controller') } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: controllerName, namespace: installNamespace, labels: labels('controller') } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: controllerName, labels: labels('controller') }, rules: controllerClusterRules(groups) },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: controllerName, labels: labels('controller') },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: controllerName },
+      subjects: [serviceAccount],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: leaderElectionRoleName, namespace: installNamespace, labels: labels('controller') },
+      rules: leaderElectionRules(),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: leaderElectionRoleName, namespace: installNamespace, labels: labels('controller') },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaderElectionRoleName },
+      subjects: [serviceAccount],
+    },
+    controllerDeployment(options.image ?? `${imageRepository}:${aviaryVersion}`, compatFlags),
+  );
+  return objects;
+}
+
+const header = '# Generated from src/install by `npm run gen:crds`. Do not edit by hand.\n';
+
+/** Multi-document YAML of an install; map keys keep their order except inside CRDs, which are sorted as in deploy/crds/. */
+export function manifestsYaml(objects: readonly InstallObject[]): string {
+  return header + objects
+    .map((obj) => `---\n${stringify(obj, { sortMapEntries: obj.kind === 'CustomResourceDefinition', lineWidth: 0, indent: 2, aliasDuplicateObjects: false })}`)
+    .join('');
+}

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ApiException, AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { Rollout } from '../../src/api/rollout.ts';
+import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import { kubeConfig } from '../support/kube.ts';
+
+const aviary = new URL('../../bin/aviary', import.meta.url).pathname;
+const kc = kubeConfig();
+const created: string[] = [];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `aviary demo` as a user would, without a terminal, and returns what it printed. */
+function demo(args: string[], timeoutMs = 240_000, env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(aviary, ['demo', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`aviary demo ${args.join(' ')} did not finish in ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function namespace(prefix: string): string {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  created.push(name);
+  return name;
+}
+
+async function rollout(ns: string): Promise<Rollout> {
+  const client = new KubeClient(kc);
+  try {
+    return await client.get<Rollout>(resourcePath('aviary.dev/v1alpha1', 'rollouts', ns, 'web'));
+  } finally {
+    client.close();
+  }
+}
+
+/** The Rollout is Healthy on the released image, and that image's ReplicaSet is the stable one with every pod. */
+async function assertReleased(ns: string, replicas: number): Promise<void> {
+  const ro = await rollout(ns);
+  assert.equal(ro.status?.phase, 'Healthy');
+  assert.equal(ro.status.observedGeneration, String(ro.metadata.generation));
+  assert.equal(ro.spec.template?.spec?.containers[0]?.image, 'nginx:1.28-alpine');
+  const stable = await kc.makeApiClient(AppsV1Api).readNamespacedReplicaSet({ name: `web-${ro.status.stableRS ?? ''}`, namespace: ns });
+  assert.equal(ro.status.stableRS, ro.status.currentPodHash);
+  assert.equal(stable.spec?.template?.spec?.containers[0]?.image, 'nginx:1.28-alpine');
+  assert.equal(stable.status?.readyReplicas, replicas);
+}
+
+const explain = (run: Run): string => `exit ${String(run.code)}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
+
+describe('aviary demo', () => {
+  after(async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const name of created) {
+      await core.deleteNamespace({ name }).catch((error: unknown) => {
+        if (!(error instanceof ApiException && error.code === 404)) throw error;
+      });
+    }
+  });
+
+  it('releases the canary example step by step, promotes its indefinite pause and ends Healthy', async () => {
+    const ns = namespace('demo');
+    const run = await demo(['--no-interactive', '--namespace', ns]);
+    assert.equal(run.code, 0, explain(run));
+    const lines = run.stdout.split('\n');
+    const release = lines.findIndex((l) => l.startsWith('Releasing nginx:1.28-alpine'));
+    assert.ok(release > 0, explain(run));
+    const progress = lines.slice(release + 1);
+    // Every step shows up in order, with the weight it sets.
+    let at = 0;
+    for (const [step, text] of [[1, 'setWeight 20'], [2, 'setWeight 20  pause 3s'], [3, 'setWeight 40'], [4, 'setWeight 40  pause until promoted'], [5, 'setWeight 80'], [6, 'setWeight 80  pause 3s']] as const) {
+      const found = progress.findIndex((l, i) => i >= at && l.includes(`step ${step}/6  ${text}`));
+      assert.ok(found >= 0, `step ${step}/6 (${text}) after line ${at}\n${explain(run)}`);
+      at = found;
+    }
+    assert.ok(progress.some((l) => l.includes('stable r1 4/4  canary r2 1/1')), `20% of 5 replicas is 1 canary pod\n${explain(run)}`);
+    assert.ok(progress.some((l) => l.includes('step 4/6 (pause until promoted): promoting in')), explain(run));
+    assert.ok(progress.some((l) => l.includes('▶ promoted')), explain(run));
+    const lastProgress = progress.filter((l) => l.startsWith('[')).at(-1) ?? '';
+    assert.match(lastProgress, /stable r2 5\/5 {3}steps 6\/6 done {2}setWeight 100 {3}Healthy$/, explain(run));
+    assert.match(run.stdout, /✔ Rollout web is Healthy: nginx:1\.28-alpine is stable \(revision 2\)/);
+    assert.match(run.stdout, /npx aviary cluster down/);
+    assert.match(run.stdout, new RegExp(`get rollouts\\.aviary\\.dev,replicasets,pods -n ${ns}`));
+    assert.match(run.stderr, /local cluster is running/);
+    await assertReleased(ns, 5);
+  });
+
+  it('releases the blue-green example through its promotion pause', async () => {
+    const ns = namespace('demo-bg');
+    const run = await demo(['--no-interactive', '--scenario', 'bluegreen', '--namespace', ns]);
+    assert.equal(run.code, 0, explain(run));
+    assert.match(run.stdout, /active r1 3\/3 {2}preview r2 3\/3 {3}Paused: BlueGreenPause/);
+    assert.match(run.stdout, /blue-green pause before promotion: promoting in/);
+    assert.match(run.stdout, /active r2 3\/3 .*Healthy/);
+    await assertReleased(ns, 3);
+  });
+
+  it('recreates its own namespace on a second run, and refuses a namespace it did not create', async () => {
+    const ns = created[0] ?? namespace('demo');
+    const again = await demo(['--no-interactive', '--namespace', ns, '--timeout', '3m']);
+    assert.equal(again.code, 0, explain(again));
+    assert.match(again.stderr, new RegExp(`deleting namespace ${ns} left by an earlier demo`));
+    const ro = await rollout(ns);
+    assert.equal(ro.status?.stableRS, ro.status?.currentPodHash);
+
+    const refused = await demo(['--no-interactive', '--namespace', 'default'], 60_000);
+    assert.equal(refused.code, 64, explain(refused));
+    assert.match(refused.stderr, /namespace default exists and was not created by aviary demo/);
+  });
+
+  it('says clearly when the local cluster cannot start', async () => {
+    // A second cluster in a state directory of its own, on the ports the running one holds: up() must refuse at once.
+    const dir = await mkdtemp(join(tmpdir(), 'aviary-demo-'));
+    try {
+      const base = new URL(kc.getCurrentCluster()?.server ?? '').port;
+      const run = await demo(['--no-interactive', '--namespace', 'demo-never'], 120_000, { AVIARY_CLUSTER_DIR: dir, AVIARY_CLUSTER_PORT_BASE: base });
+      assert.equal(run.code, 64, explain(run));
+      assert.match(run.stderr, /the local cluster could not start: port \d+ \(etcd\) is in use/);
+      assert.match(run.stderr, /--kubeconfig/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a timeout with exit code 2', async () => {
+    const run = await demo(['--no-interactive', '--namespace', namespace('demo-to'), '--timeout', '2s'], 60_000);
+    assert.equal(run.code, 2, explain(run));
+    assert.match(run.stderr, /timed out after 2s waiting for/);
+  });
+});
