@@ -1,0 +1,184 @@
+/**
+ * Cluster access for the Rollout benchmarks: the local cluster (reused when running, started otherwise), a raw
+ * JSON client, the Rollout CRD, benchmark namespaces and Rollout manifests.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Rollout } from '../../src/api/rollout.ts';
+import { up } from '../../src/cluster/control-plane.ts';
+import { loadKubeconfig } from '../../src/cluster/nodes.ts';
+import { KubeClient, isNotFound, resourcePath } from '../../src/runtime/rest.ts';
+
+export const rolloutApiVersion = 'aviary.dev/v1alpha1';
+export const benchLabel = 'bench.aviary.dev/role';
+const crdName = 'rollouts.aviary.dev';
+const crdFile = new URL('../../deploy/crds/aviary.dev_rollouts.yaml', import.meta.url);
+
+export interface BenchCluster {
+  kubeconfig: string;
+  kc: KubeConfig;
+  client: KubeClient;
+}
+
+/** The local cluster: `up()` returns at once when it is running (it is never stopped here). */
+export async function benchCluster(): Promise<BenchCluster> {
+  const { kubeconfig } = await up({ nodes: 3, progress: () => undefined });
+  const kc = loadKubeconfig(kubeconfig);
+  return { kubeconfig, kc, client: new KubeClient(kc, { userAgent: 'aviary-bench' }) };
+}
+
+export const rolloutsPath = (namespace: string, name?: string, subresource?: string): string =>
+  resourcePath(rolloutApiVersion, 'rollouts', namespace, name, subresource);
+export const replicaSetsPath = (namespace: string, name?: string): string => resourcePath('apps/v1', 'replicasets', namespace, name);
+
+/** Server-side applies the aviary.dev Rollout CRD when it is missing, and waits until it is served. */
+export async function ensureRolloutCrd(client: KubeClient): Promise<'present' | 'installed'> {
+  const path = resourcePath('apiextensions.k8s.io/v1', 'customresourcedefinitions', undefined, crdName);
+  let result: 'present' | 'installed' = 'present';
+  try {
+    await client.get(path);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    await client.request({
+      method: 'PATCH',
+      path,
+      query: { fieldManager: 'aviary-bench', force: true },
+      body: await readFile(crdFile, 'utf8'),
+      contentType: 'application/apply-patch+yaml',
+    });
+    result = 'installed';
+  }
+  for (let i = 0; ; i++) {
+    const crd = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(path);
+    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true) break;
+    if (i > 300) throw new Error(`${crdName} did not become Established`);
+    await sleep(100);
+  }
+  // Established can precede the first successful list by a moment.
+  for (let i = 0; ; i++) {
+    try {
+      await client.get(resourcePath(rolloutApiVersion, 'rollouts'), { limit: 1 });
+      return result;
+    } catch (error) {
+      if (i > 100) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/** Creates `bench-<purpose>-<random>` with its default ServiceAccount (pods cannot be created before it exists). */
+export async function createBenchNamespace(client: KubeClient, purpose: string): Promise<string> {
+  const name = `bench-${purpose}-${randomBytes(3).toString('hex')}`;
+  await client.create(resourcePath('v1', 'namespaces'), { metadata: { name, labels: { 'bench.aviary.dev/benchmark': purpose } } });
+  for (let i = 0; ; i++) {
+    try {
+      await client.get(resourcePath('v1', 'serviceaccounts', name, 'default'));
+      return name;
+    } catch (error) {
+      if (!isNotFound(error) || i > 300) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/**
+ * Deletes a namespace; with waitMs, waits until it is gone (its thousands of pods and ReplicaSets keep the
+ * cluster busy meanwhile, which would disturb a benchmark run right after). Returns how long the wait took.
+ */
+export async function deleteNamespace(client: KubeClient, name: string, waitMs = 0): Promise<number | undefined> {
+  const started = performance.now();
+  try {
+    await client.delete(resourcePath('v1', 'namespaces', undefined, name));
+  } catch (error) {
+    if (isNotFound(error)) return 0;
+    // 409: already terminating.
+    if ((error as { code?: unknown }).code !== 409) throw error;
+  }
+  while (performance.now() - started < waitMs) {
+    try {
+      await client.get(resourcePath('v1', 'namespaces', undefined, name));
+    } catch (error) {
+      if (isNotFound(error)) return performance.now() - started;
+      throw error;
+    }
+    await sleep(1000);
+  }
+  return undefined;
+}
+
+export interface RolloutManifestOptions {
+  name: string;
+  namespace: string;
+  replicas: number;
+  /** Canary steps; none makes it a rolling update. */
+  steps?: unknown[];
+  role: string;
+}
+
+/** A basic canary Rollout (no Services, no traffic routing) running a container that KWOK fakes. */
+export function rolloutManifest(options: RolloutManifestOptions): Rollout {
+  const labels = { app: options.name, [benchLabel]: options.role };
+  return {
+    apiVersion: rolloutApiVersion,
+    kind: 'Rollout',
+    metadata: { name: options.name, namespace: options.namespace, labels },
+    spec: {
+      replicas: options.replicas,
+      selector: { matchLabels: { app: options.name } },
+      template: {
+        metadata: { labels },
+        spec: { containers: [{ name: 'app', image: 'registry.example/app:1' }] },
+      },
+      strategy: { canary: { steps: options.steps ?? [] } },
+    },
+  } as Rollout;
+}
+
+/**
+ * Runs fn over items with at most `concurrency` in flight; calls progress about every `every` items. Rejects with
+ * the first error after the in-flight calls settle.
+ */
+export async function inPool<T>(items: readonly T[], concurrency: number, fn: (item: T, index: number) => Promise<void>, progress?: (done: number) => void, every = 500): Promise<void> {
+  let next = 0;
+  let done = 0;
+  let failure: unknown;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        await fn(items[index] as T, index);
+      } catch (error) {
+        failure ??= error;
+        return;
+      }
+      done++;
+      if (progress !== undefined && done % every === 0) progress(done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error('a pool task failed', { cause: failure });
+}
+
+/** Retries a request a few times on transient errors (429, 5xx, connection resets) while the cluster is loaded. */
+export async function retrying<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const transient = code === 429 || (typeof code === 'number' && code >= 500) || typeof code === 'string';
+      if (!transient || attempt >= attempts) throw error;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
+/** Prints a line to stderr with the time since the start, for progress that is not part of the figures. */
+export function progressLog(prefix: string): (message: string) => void {
+  const started = performance.now();
+  return (message) => {
+    process.stderr.write(`[${prefix} +${((performance.now() - started) / 1000).toFixed(1)}s] ${message}\n`);
+  };
+}
