@@ -41,22 +41,6 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     resource: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
     labelSelector: podTemplateHashLabel,
     indexers: { controller: controllerUidIndex },
-    // The planner reads names, labels, annotations, owners and counts; the pod template is most of a ReplicaSet's
-    // size and is never read back, so it is not cached.
-    transform: (rs) => ({
-      apiVersion: rs.apiVersion,
-      kind: rs.kind,
-      metadata: {
-        name: rs.metadata?.name, namespace: rs.metadata?.namespace, uid: rs.metadata?.uid, resourceVersion: rs.metadata?.resourceVersion,
-        generation: rs.metadata?.generation, creationTimestamp: rs.metadata?.creationTimestamp, labels: rs.metadata?.labels,
-        annotations: rs.metadata?.annotations, ownerReferences: rs.metadata?.ownerReferences,
-      },
-      spec: { replicas: rs.spec?.replicas, selector: { matchLabels: rs.spec?.selector.matchLabels } },
-      status: {
-        replicas: rs.status?.replicas ?? 0, readyReplicas: rs.status?.readyReplicas, availableReplicas: rs.status?.availableReplicas,
-        observedGeneration: rs.status?.observedGeneration,
-      },
-    }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
   const services = manager.informers.informer<V1Service>({
