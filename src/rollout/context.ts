@@ -63,6 +63,8 @@ export class PlanContext {
   #adopt(rollout: Rollout, computed: string): ReplicaSetView | undefined {
     const { currentPodHash, observedGeneration } = this.previous;
     if (currentPodHash === undefined || observedGeneration !== String(rollout.metadata.generation ?? '')) return undefined;
+    // With workloadRef the template lives in the Deployment: it must be unchanged as well.
+    if (rollout.spec.workloadRef !== undefined && this.previous.workloadObservedGeneration !== String(this.observed.workload?.metadata?.generation ?? '')) return undefined;
     const adopted = this.views.find((v) => v.hash === currentPodHash && v.templateHash === undefined);
     if (adopted !== undefined) {
       this.plan.annotate.push({ name: adopted.name, annotations: { [templateHashAnnotation]: computed } });
