@@ -9,7 +9,10 @@
  *       ReplicaSet's spec.replicas changes.
  *
  * Both ends are observed by this process with performance.now(), so clock resolution is not an issue; the figures
- * include one watch delivery to this process. Idle Rollouts have 1 replica and steps [setWeight 50, pause {}]; the
+ * include one watch delivery to this process. Each is followed by a control: the time until the same PATCH shows up
+ * as the Rollout's own MODIFIED event on this process's watch, i.e. the API server and watch delivery without the
+ * controller; the difference is the controller's share. The controller's queue-wait and reconcile histograms
+ * (its /metrics) are summarised over the samples. Idle Rollouts have 1 replica and steps [setWeight 50, pause {}]; the
  * measured one has 2 replicas (so that promoting it scales its canary 1 → 2). Prints figures; asserts nothing.
  *
  *   node bench/rollout-reaction.ts [--rollouts 1,100,1000] [--samples 40] [--concurrency 20]
