@@ -4,10 +4,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parsePrometheusText, sumSamples, type Sample } from './prometheus.ts';
@@ -165,16 +165,23 @@ export class ControllerProcess {
     return sumSamples(await this.metrics(), 'aviary_reconcile_total');
   }
 
-  /** SIGTERM (graceful shutdown), SIGKILL after 40 s. Resolves with the exit code. */
+  /**
+   * SIGTERM (graceful shutdown), SIGKILL after 40 s. Resolves with the exit code. The log is removed after a clean
+   * exit and kept (its path printed) otherwise.
+   */
   async stop(): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => { this.child.kill('SIGKILL'); }, 40_000);
+    let code: number | null;
     try {
-      return await this.#exited;
+      code = await this.#exited;
     } finally {
       clearTimeout(timer);
     }
+    if (code === 0) await rm(dirname(this.logFile), { recursive: true, force: true });
+    else process.stderr.write(`controller ${this.pid} exited with ${code ?? 'a signal'}; log kept: ${this.logFile}\n`);
+    return code;
   }
 }
 

@@ -7,7 +7,7 @@
  * The proxy adds the credentials of the benchmark's kubeconfig to each request: the kubeconfig it writes for the
  * controller holds none.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Agent, request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -61,6 +61,7 @@ export class CountingProxy {
   readonly #server: Server;
   readonly #agent = new Agent({ keepAlive: true });
   #port = 0;
+  #dirs: string[] = [];
 
   private constructor(server: Server) {
     this.#server = server;
@@ -117,6 +118,7 @@ export class CountingProxy {
   /** Writes a kubeconfig that points at the proxy (and carries no credentials); returns its path. */
   async writeKubeconfig(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'aviary-bench-proxy-'));
+    this.#dirs.push(dir);
     const file = join(dir, 'kubeconfig');
     const config = {
       apiVersion: 'v1',
@@ -140,5 +142,6 @@ export class CountingProxy {
       });
     });
     this.#agent.destroy();
+    for (const dir of this.#dirs) await rm(dir, { recursive: true, force: true });
   }
 }
