@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readSource } from '../read-source.ts';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import { groupOfApiVersion } from '../../api/groups.ts';
@@ -142,18 +142,6 @@ export function planTimelines(rollouts: readonly Rollout[], source: string, repl
   return timelines;
 }
 
-async function readSource(file: string): Promise<string> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
-  }
-}
 
 function replicaCount(value: string): number {
   const n = Number(value);

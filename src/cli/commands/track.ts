@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readSource } from '../read-source.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { parseFailMode, type ResourceSettings } from '../../track/annotations.ts';
@@ -61,18 +61,6 @@ export function exitCodeFor(outcome: Outcome): number {
   }
 }
 
-async function readSource(file: string): Promise<string> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
-  }
-}
 
 async function buildTargets(args: string[], opts: Options): Promise<TrackTarget[]> {
   const targets: TrackTarget[] = [];
