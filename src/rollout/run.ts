@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConnection } from '../runtime/kubeconfig.ts';
 import { aviaryGroup, type ApiGroup } from '../api/groups.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { Manager } from '../runtime/manager.ts';
@@ -10,7 +11,7 @@ export interface RunningController {
 }
 
 export interface StartControllerOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeConnection | KubeConfig;
   /** API groups to reconcile; default aviary.dev only. */
   groups?: readonly ApiGroup[];
   namespace?: string;

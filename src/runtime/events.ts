@@ -5,15 +5,16 @@
  * for an Event is in flight, further repeats are folded into the next patch.
  *
  * Recording never throws and never waits: a failed write is logged and dropped, because an Event is a courtesy to
- * the user and must not fail or slow down a reconcile.
+ * the user and must not fail or slow down a reconcile. Writes in flight are bounded; the rest wait their turn in
+ * order: a controller starting with thousands of objects records one Event each, and writing them all at once cost
+ * hundreds of MiB of request buffers and sockets and stalled the event loop for seconds.
  */
 import { hostname } from 'node:os';
-import { PatchStrategy } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.ts';
 import { silentLogger } from './logger.ts';
 import type { DeepReadonly, KubeObject } from './objects.ts';
-import { isNotFound, resourcePath, type KubeClient } from './rest.ts';
+import { isNotFound, PatchType, resourcePath, type KubeClient } from './rest.ts';
 import { formatTime } from './time.ts';
 
 export type EventType = 'Normal' | 'Warning';
@@ -40,6 +41,8 @@ export interface EventRecorderOptions {
   aggregationWindowMs?: number;
   /** Aggregation entries kept (least recently used are dropped). Default 4096: memory stays flat. */
   maxEntries?: number;
+  /** Event writes in flight at once. Default 16. */
+  maxInFlight?: number;
 }
 
 /** The aggregation state of one recorded Event. */
@@ -79,6 +82,7 @@ interface Entry extends EventAggregate {
   created: boolean;
   /** The count the API server has acknowledged. */
   written: number;
+  /** A write is in flight or waiting for a slot. */
   writing: boolean;
 }
 
@@ -90,8 +94,11 @@ export class EventRecorder {
   readonly #clock: Clock;
   readonly #windowMs: number;
   readonly #maxEntries: number;
+  readonly #maxInFlight: number;
   readonly #entries = new Map<string, Entry>();
   readonly #pending = new Set<Promise<void>>();
+  /** Entries waiting for a write slot, oldest first. */
+  readonly #waiting: Entry[] = [];
   #seq = 0;
 
   constructor(options: EventRecorderOptions) {
@@ -102,6 +109,7 @@ export class EventRecorder {
     this.#clock = options.clock ?? systemClock;
     this.#windowMs = options.aggregationWindowMs ?? 10 * 60_000;
     this.#maxEntries = options.maxEntries ?? 4096;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 16);
   }
 
   normal(object: KubeObject | DeepReadonly<KubeObject> | InvolvedObject, reason: string, message: string): void {
@@ -153,6 +161,11 @@ export class EventRecorder {
     }
   }
 
+  /** Event writes in flight now (never more than maxInFlight). */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
   /** Waits for every write in flight: for tests and graceful shutdown. */
   async flush(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
@@ -161,9 +174,16 @@ export class EventRecorder {
   #schedule(entry: Entry): void {
     if (entry.writing) return;
     entry.writing = true;
+    if (this.#pending.size >= this.#maxInFlight) this.#waiting.push(entry);
+    else this.#start(entry);
+  }
+
+  #start(entry: Entry): void {
     const write = this.#write(entry).finally(() => {
       entry.writing = false;
       this.#pending.delete(write);
+      const next = this.#waiting.shift();
+      if (next !== undefined) this.#start(next);
     });
     this.#pending.add(write);
   }
@@ -179,7 +199,7 @@ export class EventRecorder {
         } else {
           const patch = { count, lastTimestamp: formatTime(entry.lastTimestamp) };
           try {
-            await this.#client.patch(resourcePath('v1', 'events', entry.namespace, entry.name), patch, PatchStrategy.MergePatch);
+            await this.#client.patch(resourcePath('v1', 'events', entry.namespace, entry.name), patch, PatchType.merge);
           } catch (error) {
             if (!isNotFound(error)) throw error;
             // The Event expired (the API server keeps them for an hour by default): record it afresh.

@@ -7,7 +7,7 @@
  * get the drain timeout, the Lease is released so a standby takes over at once, Events are flushed, informers and
  * the server close. A second signal exits immediately.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { systemClock, type Clock } from './clock.ts';
@@ -17,12 +17,13 @@ import { InformerFactory, type Informer } from './informer.ts';
 import { LeaderElector, defaultIdentity, type LeaderElectionConfig } from './leader-election.ts';
 import { silentLogger } from './logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
+import { loadKubeConnection, type KubeConnection } from './kubeconfig.ts';
 import { KubeClient } from './rest.ts';
 import { startHealthServer, type Check, type HealthServer } from './server.ts';
 
 export interface ManagerOptions {
   /** Default: loaded from $KUBECONFIG, ~/.kube/config or the in-cluster service account. */
-  kubeConfig?: KubeConfig;
+  kubeConfig?: KubeConnection | KubeConfig;
   client?: KubeClient;
   logger?: Logger;
   /** Default: a new registry with the default process metrics. */
@@ -81,7 +82,7 @@ export class Manager {
     if (options.client !== undefined) {
       this.client = options.client;
     } else {
-      this.client = new KubeClient(options.kubeConfig ?? loadKubeConfig());
+      this.client = new KubeClient(options.kubeConfig ?? loadKubeConnection());
       this.#ownsClient = true;
     }
     if (options.registry !== undefined) {
@@ -316,11 +317,4 @@ export class Manager {
     }
     await Promise.all(stopping);
   }
-}
-
-/** $KUBECONFIG, ~/.kube/config, or the in-cluster service account: client-node's usual order. */
-export function loadKubeConfig(): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromDefault();
-  return kubeConfig;
 }

@@ -1,19 +1,24 @@
 /**
- * A small raw-JSON HTTP client for the Kubernetes API, driven by a client-node KubeConfig.
+ * A small raw-JSON HTTP client for the Kubernetes API, driven by a KubeConnection (kubeconfig.ts) or a client-node
+ * KubeConfig.
  *
  * Why not the typed client-node APIs for the runtime's own traffic: they deserialise timestamps into Date objects
  * (and serialise them back with millisecond precision), which breaks Lease MicroTimes and makes cached objects differ
  * from watched ones; and client-node's Watch aborts any stream that is quiet for 30 s and silently drops lines it
  * cannot parse. Here every body stays the JSON the API server sent, pagination and watch timeouts are under our
- * control, and errors are client-node's ApiException (with `.code`) so callers handle both clients alike.
+ * control, and errors carry the HTTP status as `.code`, like client-node's ApiException, so callers handle both
+ * clients alike (isApiError accepts either).
  *
- * Authentication and TLS come from KubeConfig.applyToHTTPSOptions on every request, so exec/OIDC plugins and
- * in-cluster token rotation keep working. Connections are kept alive in one agent per client (TLS options are part
- * of Node's connection-pool key) unless the kubeconfig names a proxy, in which case client-node's proxy agent is used.
+ * Authentication and TLS come from the connection on every request, so exec plugins and in-cluster token rotation
+ * keep working. Connections are kept alive in one agent per client (TLS options are part of Node's connection-pool
+ * key) unless the kubeconfig names a proxy, in which case client-node's proxy agent is used. The agent bounds the
+ * sockets per server: a burst of writes (e.g. Events at start-up) queues instead of opening thousands of TLS
+ * connections, whose buffers once dominated the controller's memory.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
-import { ApiException, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { connectionFromKubeConfig, type KubeConnection } from './kubeconfig.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -25,7 +30,7 @@ export interface RequestParams {
   path: string;
   query?: QueryParams;
   body?: unknown;
-  /** Content type of the body; default application/json. Use client-node's PatchStrategy values for PATCH. */
+  /** Content type of the body; default application/json. Use PatchType values for PATCH. */
   contentType?: string;
   signal?: AbortSignal;
   /** Whole-request timeout; default the client's requestTimeoutMs. */
@@ -58,17 +63,30 @@ export interface KubeStatus {
   details?: unknown;
 }
 
+/** Content types of the PATCH flavours the API server accepts. */
+export const PatchType = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategicMerge: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+} as const;
+
 /**
- * An error status from the API server. It is a client-node ApiException, so `err instanceof ApiException` and
- * `err.code` work for errors from this client and from the typed APIs alike; `reason` is the Status reason
- * (NotFound, Conflict, AlreadyExists, Expired, ...).
+ * An error status from the API server. `code` is the HTTP status and `body` the metav1.Status, as on client-node's
+ * ApiException; `reason` is the Status reason (NotFound, Conflict, AlreadyExists, Expired, ...).
  */
-export class KubeApiError extends ApiException<KubeStatus> {
+export class KubeApiError extends Error {
+  readonly code: number;
+  readonly body: KubeStatus;
+  readonly headers: Record<string, string>;
   readonly reason: string | undefined;
 
   constructor(code: number, status: KubeStatus, headers: Record<string, string> = {}, context = '') {
-    super(code, status.message ?? `HTTP ${code}`, status, headers);
+    super(status.message ?? `HTTP ${code}`);
     this.name = 'KubeApiError';
+    this.code = code;
+    this.body = status;
+    this.headers = headers;
     this.reason = status.reason;
     const what = status.message ?? status.reason ?? 'request failed';
     this.message = `${context === '' ? '' : `${context}: `}${code} ${status.reason ?? ''}${status.reason === undefined ? '' : ': '}${what}`;
@@ -83,9 +101,20 @@ export class WatchInactivityError extends Error {
   }
 }
 
-/** True for an ApiException (from either client) with one of the given HTTP codes. */
-export function isApiError(error: unknown, ...codes: number[]): error is ApiException<unknown> {
-  return error instanceof ApiException && (codes.length === 0 || codes.includes(error.code));
+/** An HTTP error status from this client (KubeApiError) or from client-node's typed APIs (ApiException). */
+export interface ApiErrorLike {
+  code: number;
+  body?: unknown;
+  message: string;
+}
+
+/** True for an API error (from either client) with one of the given HTTP codes. */
+export function isApiError(error: unknown, ...codes: number[]): error is ApiErrorLike {
+  // Duck-typed so that checking an error never loads client-node: a numeric code marks an HTTP status, where
+  // Node's own errors carry string codes (ECONNRESET, ...).
+  if (!(error instanceof Error)) return false;
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  return typeof code === 'number' && (codes.length === 0 || codes.includes(code));
 }
 
 export const isNotFound = (error: unknown): boolean => isApiError(error, 404);
@@ -96,25 +125,32 @@ export interface KubeClientOptions {
   userAgent?: string;
   /** Default timeout for non-watch requests. Default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * Sockets per server, watches included. Default 64: a handful of long-lived watches plus a bounded number of
+   * concurrent requests; more requests wait for a free socket.
+   */
+  maxSockets?: number;
 }
 
 export class KubeClient {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: KubeConnection;
   readonly #userAgent: string;
   readonly #requestTimeoutMs: number;
-  readonly #httpsAgent = new HttpsAgent({ keepAlive: true, keepAliveMsecs: 30_000 });
-  readonly #httpAgent = new HttpAgent({ keepAlive: true, keepAliveMsecs: 30_000 });
+  readonly #httpsAgent: HttpsAgent;
+  readonly #httpAgent: HttpAgent;
 
-  constructor(kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
-    this.kubeConfig = kubeConfig;
+  constructor(source: KubeConnection | KubeConfig, options: KubeClientOptions = {}) {
+    this.connection = 'applyToHTTPSOptions' in source ? connectionFromKubeConfig(source) : source;
     this.#userAgent = options.userAgent ?? 'aviary-controller';
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxSockets: options.maxSockets ?? 64, maxFreeSockets: 16 };
+    this.#httpsAgent = new HttpsAgent(agentOptions);
+    this.#httpAgent = new HttpAgent(agentOptions);
   }
 
-  /** The kubeconfig's current-context namespace, or "default". */
+  /** The context's namespace, or "default". */
   defaultNamespace(): string {
-    const context = this.kubeConfig.getContextObject(this.kubeConfig.getCurrentContext());
-    return context?.namespace ?? 'default';
+    return this.connection.namespace;
   }
 
   /** Sends a request and returns the parsed JSON body; throws KubeApiError for error statuses. */
@@ -149,7 +185,7 @@ export class KubeClient {
     return this.request<T>({ method: 'PUT', path, body, signal });
   }
 
-  /** PATCH with the given content type (client-node's PatchStrategy values). */
+  /** PATCH with the given content type (PatchType, or client-node's PatchStrategy values). */
   patch<T = unknown>(path: string, body: unknown, contentType: string, signal?: AbortSignal): Promise<T> {
     return this.request<T>({ method: 'PATCH', path, body, contentType, signal });
   }
@@ -244,20 +280,15 @@ export class KubeClient {
     timeoutMs: number,
   ): Promise<{ req: ClientRequest; response: Promise<IncomingMessage> }> {
     params.signal?.throwIfAborted();
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(joinPath(cluster.server, params.path));
+    const url = new URL(joinPath(this.connection.server, params.path));
     for (const [key, value] of Object.entries(params.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const options: RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    const { headers: authHeaders, agent, ...tls } = await this.connection.requestOptions();
     const isHttps = url.protocol === 'https:';
-    if (cluster.proxyUrl === undefined || cluster.proxyUrl === '') {
-      options.agent = isHttps ? this.#httpsAgent : this.#httpAgent;
-    }
+    const options: RequestOptions = { ...tls, agent: agent ?? (isHttps ? this.#httpsAgent : this.#httpAgent) };
     const headers: Record<string, string> = {
-      ...(options.headers as Record<string, string> | undefined),
+      ...authHeaders,
       accept: 'application/json',
       'user-agent': this.#userAgent,
     };

@@ -33,6 +33,20 @@ describe('runtime event recorder (real API server)', () => {
     client.close();
   });
 
+  it('bounds writes in flight: a burst of Events waits its turn and every one is written', async () => {
+    const recorder = new EventRecorder({ client, reportingInstance: 'e2e', maxInFlight: 3 });
+    let most = 0;
+    for (let i = 0; i < 40; i++) {
+      recorder.normal({ apiVersion: 'v1', kind: 'ConfigMap', name: 'burst', namespace: ns.name, uid: `burst-${String(i)}` }, 'RolloutAddedToInformer', `object ${String(i)}`);
+      most = Math.max(most, recorder.inFlight);
+    }
+    assert.equal(most, 3);
+    await recorder.flush();
+    assert.equal(recorder.inFlight, 0);
+    const messages = new Set((await eventsAbout('burst')).map((e) => e.message));
+    assert.equal(messages.size, 40);
+  });
+
   it('writes an Event and folds repeats into its count instead of new Events', async () => {
     const cm = await client.create<{ apiVersion: string; kind: string; metadata: { name: string; namespace: string; uid: string; resourceVersion: string } }>(
       resourcePath('v1', 'configmaps', ns.name),
