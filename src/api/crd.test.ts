@@ -223,6 +223,92 @@ describe('Rollout CRDs', () => {
   });
 });
 
+describe('analysis CRDs', () => {
+  const expected = [
+    { kind: 'AnalysisTemplate', plural: 'analysistemplates', shortNames: ['at'], scope: 'Namespaced', status: false, columns: ['Age'] },
+    { kind: 'ClusterAnalysisTemplate', plural: 'clusteranalysistemplates', shortNames: ['cat'], scope: 'Cluster', status: false, columns: ['Age'] },
+    { kind: 'AnalysisRun', plural: 'analysisruns', shortNames: ['ar'], scope: 'Namespaced', status: true, columns: ['Status', 'Age'] },
+  ];
+
+  for (const want of expected) {
+    it(`${want.kind}: names, scope, subresources and printer columns, the same in both groups`, () => {
+      const crds = crdsFor({ kind: want.kind });
+      assert.deepEqual(crds.map((crd) => crd.metadata.name), [`${want.plural}.aviary.dev`, `${want.plural}.argoproj.io`]);
+      const [aviary, argo] = crds;
+      assert.ok(aviary && argo);
+      assert.deepEqual(schemaOf(aviary), schemaOf(argo));
+      for (const crd of crds) {
+        const { categories: _categories, ...names } = crd.spec.names;
+        assert.deepEqual(names, {
+          kind: want.kind,
+          listKind: `${want.kind}List`,
+          plural: want.plural,
+          singular: want.plural.slice(0, -1),
+          shortNames: want.shortNames,
+        });
+        assert.equal(crd.spec.scope, want.scope);
+        const [version] = crd.spec.versions;
+        assert.equal(version?.name, 'v1alpha1');
+        assert.deepEqual(version.subresources, want.status ? { status: {} } : undefined);
+        assert.deepEqual(version.additionalPrinterColumns?.map((c) => c.name), want.columns);
+        assert.deepEqual(schemaOf(crd).required, ['spec']);
+      }
+      assert.deepEqual(aviary.spec.names.categories, ['aviary']);
+    });
+  }
+
+  it('AnalysisRun columns read the phase and the creation time', () => {
+    const [run] = crdsFor({ kind: 'AnalysisRun', group: argoprojGroup });
+    assert.ok(run);
+    assert.deepEqual(run.spec.versions[0]?.additionalPrinterColumns?.map((c) => [c.name, c.type, c.jsonPath]), [
+      ['Status', 'string', '.status.phase'],
+      ['Age', 'date', '.metadata.creationTimestamp'],
+    ]);
+  });
+
+  it('metric fields: int-or-string limits with their rules, required name and provider, one provider', () => {
+    const [template] = crdsFor({ kind: 'AnalysisTemplate', group: aviaryGroup });
+    assert.ok(template);
+    const schema = schemaOf(template);
+    const metric = nodeAt(schema, 'spec.metrics[]');
+    assert.deepEqual(metric.required, ['name', 'provider']);
+    for (const name of ['count', 'failureLimit', 'inconclusiveLimit', 'consecutiveErrorLimit', 'consecutiveSuccessLimit']) {
+      const node = nodeAt(schema, `spec.metrics[].${name}`);
+      assert.equal(node['x-kubernetes-int-or-string'], true, name);
+      assert.equal(node['x-kubernetes-validations']?.length, 1, name);
+      assert.ok(node.maxLength !== undefined, `${name} bounds its CEL cost`);
+    }
+    assert.match(nodeAt(schema, 'spec.metrics[].failureLimit')['x-kubernetes-validations']?.[0]?.rule ?? '', /self >= -1$/);
+    assert.deepEqual(metric['x-kubernetes-validations']?.map((r) => r.message), ['interval is required when count is greater than 1']);
+    assert.equal(nodeAt(schema, 'spec.metrics[].provider').maxProperties, 1);
+    assert.equal(nodeAt(schema, 'spec.metrics[].provider.job.spec')['x-kubernetes-preserve-unknown-fields'], true);
+    assert.ok(nodeAt(schema, 'spec.metrics[].interval').pattern?.includes('\\{\\{'), 'interval accepts a placeholder');
+  });
+
+  it('lists keyed by name are list-type map; templates and status lists stay atomic', () => {
+    const [run] = crdsFor({ kind: 'AnalysisRun', group: aviaryGroup });
+    const [template] = crdsFor({ kind: 'AnalysisTemplate', group: aviaryGroup });
+    assert.ok(run && template);
+    for (const [path, key] of [['spec.metrics', 'name'], ['spec.args', 'name'], ['spec.dryRun', 'metricName'], ['spec.measurementRetention', 'metricName']] as const) {
+      for (const crd of [run, template]) {
+        const node = nodeAt(schemaOf(crd), path);
+        assert.equal(node['x-kubernetes-list-type'], 'map', path);
+        assert.deepEqual(node['x-kubernetes-list-map-keys'], [key], path);
+      }
+    }
+    assert.equal(nodeAt(schemaOf(template), 'spec.templates')['x-kubernetes-list-type'], undefined);
+    assert.equal(nodeAt(schemaOf(run), 'status.metricResults')['x-kubernetes-list-type'], undefined);
+    assert.equal(nodeAt(schemaOf(run), 'spec.metrics').minItems, 1);
+    assert.equal(nodeAt(schemaOf(template), 'spec').required, undefined);
+    assert.deepEqual(nodeAt(schemaOf(run), 'spec').required, ['metrics']);
+    assert.deepEqual(nodeAt(schemaOf(run), 'status').required, ['phase']);
+    assert.deepEqual(nodeAt(schemaOf(run), 'status.metricResults[]').required, ['name', 'phase']);
+    assert.deepEqual(nodeAt(schemaOf(run), 'status.metricResults[].measurements[]').required, ['phase']);
+    assert.deepEqual(Object.keys(nodeAt(schemaOf(run), 'spec.ttlStrategy').properties ?? {}), ['secondsAfterCompletion', 'secondsAfterFailure', 'secondsAfterSuccess']);
+    assert.deepEqual(Object.keys(nodeAt(schemaOf(template), 'spec.args[].valueFrom').properties ?? {}), ['secretKeyRef', 'fieldRef']);
+  });
+});
+
 describe('toStructuralSchema', () => {
   it('maps records to additionalProperties and drops additionalProperties: false', () => {
     assert.deepEqual(toStructuralSchema(Type.Record(Type.String(), Type.Integer())), {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyRolloutDefaults } from './defaults.ts';
+import type { Metric } from './analysis.ts';
+import { analysisDefaults, applyRolloutDefaults, effectiveMetricLimits, type MetricLimits } from './defaults.ts';
 import type { Rollout, RolloutSpec } from './rollout.ts';
 
 const selector = { matchLabels: { app: 'web' } };
@@ -135,5 +136,48 @@ describe('applyRolloutDefaults', () => {
     const output = applyRolloutDefaults(input);
     assert.deepEqual(output.metadata, input.metadata);
     assert.deepEqual(output.status, input.status);
+  });
+});
+
+describe('effectiveMetricLimits', () => {
+  const metric = (extra: Partial<Metric>): Metric => ({ name: 'm', provider: { web: { url: 'http://x' } }, ...extra });
+  const defaults = { failureLimit: 0, inconclusiveLimit: 0, consecutiveErrorLimit: 4, consecutiveSuccessLimit: 0 };
+
+  // [name, metric fields, limits]
+  const rows: [string, Partial<Metric>, MetricLimits][] = [
+    ['nothing set: one measurement', {}, { count: 1, ...defaults }],
+    ['interval only: unbounded', { interval: '1m' }, { count: undefined, ...defaults }],
+    ['count 0 counts as absent', { count: 0 }, { count: 1, ...defaults }],
+    ['count 0 with interval: unbounded', { count: '0', interval: '30s' }, { count: undefined, ...defaults }],
+    ['count and interval', { count: 5, interval: '1m' }, { count: 5, ...defaults }],
+    [
+      'every limit, some as resolved strings',
+      { count: '3', interval: '10s', failureLimit: '-1', inconclusiveLimit: 2, consecutiveErrorLimit: ' 0 ', consecutiveSuccessLimit: '2' },
+      { count: 3, failureLimit: -1, inconclusiveLimit: 2, consecutiveErrorLimit: 0, consecutiveSuccessLimit: 2 },
+    ],
+  ];
+  for (const [name, fields, limits] of rows) {
+    it(name, () => {
+      assert.deepEqual(effectiveMetricLimits(metric(fields)), limits);
+    });
+  }
+
+  it('agrees with analysisDefaults', () => {
+    const { count: _count, ...limits } = effectiveMetricLimits(metric({}));
+    assert.deepEqual(limits, {
+      failureLimit: analysisDefaults.failureLimit,
+      inconclusiveLimit: analysisDefaults.inconclusiveLimit,
+      consecutiveErrorLimit: analysisDefaults.consecutiveErrorLimit,
+      consecutiveSuccessLimit: analysisDefaults.consecutiveSuccessLimit,
+    });
+  });
+
+  it('refuses an unresolved placeholder or a value out of range, naming metric and field', () => {
+    assert.throws(() => effectiveMetricLimits(metric({ count: '{{args.n}}' })), {
+      message: 'metrics[m].count: "{{args.n}}" is not an integer (an unresolved argument?)',
+    });
+    assert.throws(() => effectiveMetricLimits(metric({ failureLimit: -2 })), { message: 'metrics[m].failureLimit: -2 is below -1' });
+    assert.throws(() => effectiveMetricLimits(metric({ consecutiveErrorLimit: '-1' })), /^Error: metrics\[m\]\.consecutiveErrorLimit: -1 is below 0$/);
+    assert.throws(() => effectiveMetricLimits(metric({ inconclusiveLimit: '1e3' })), /inconclusiveLimit: "1e3" is not an integer/);
   });
 });

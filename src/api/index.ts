@@ -3,6 +3,7 @@ export * from './groups.ts';
 export type * from './kind.ts';
 export * from './crd.ts';
 export * from './rollout.ts';
+export * from './analysis.ts';
 export * from './defaults.ts';
 export * from './validate.ts';
 export { kinds, allCrds, crdsFor, rolloutCrds, crdFileName, crdYaml } from './registry.ts';

@@ -1,5 +1,5 @@
 /**
- * The one list of custom resource kinds Aviary serves. Adding a kind (AnalysisTemplate, Canary, ...) means
+ * The one list of custom resource kinds Aviary serves. Adding a kind (Experiment, Canary, ...) means
  * writing its definition and adding one line to `kinds`; CRD generation, `aviary install` and the committed files
  * under deploy/crds/ follow.
  */
@@ -7,9 +7,10 @@ import { stringify } from 'yaml';
 import { customResourceDefinition, type CustomResourceDefinition } from './crd.ts';
 import type { ApiGroup } from './groups.ts';
 import type { KindDefinition } from './kind.ts';
+import { analysisRunKind, analysisTemplateKind, clusterAnalysisTemplateKind } from './analysis.ts';
 import { rolloutKind } from './rollout.ts';
 
-export const kinds: readonly KindDefinition[] = [rolloutKind];
+export const kinds: readonly KindDefinition[] = [rolloutKind, analysisTemplateKind, clusterAnalysisTemplateKind, analysisRunKind];
 
 /** Every CRD: each kind in each group serving it, in registry order, Aviary's own group first. */
 export function allCrds(): CustomResourceDefinition[] {

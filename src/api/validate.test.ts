@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { RolloutSchema, type Rollout } from './rollout.ts';
-import { pointerToPath, unknownRolloutFields, validateRolloutSchema, type SchemaIssue } from './validate.ts';
+import { pointerToPath, unknownRolloutFields, validateAgainstSchema, validateRolloutSchema, type SchemaIssue } from './validate.ts';
 
 function rollout(spec: Record<string, unknown>, group = 'aviary.dev'): Record<string, unknown> {
   return { apiVersion: `${group}/v1alpha1`, kind: 'Rollout', metadata: { name: 'web', namespace: 'shop' }, spec };
@@ -164,6 +165,28 @@ describe('pointerToPath', () => {
     assert.equal(pointerToPath('/spec/steps/1/0', value), 'spec.steps[1]["0"]');
     assert.equal(pointerToPath('', value), '');
     assert.equal(pointerToPath('/a~1b/c~0d', {}), '["a/b"]["c~d"]');
+  });
+});
+
+describe('list-type map lists', () => {
+  const item = Type.Object({ group: Type.String(), name: Type.String(), note: Type.Optional(Type.String()) });
+  const byOneKey = Type.Object({ list: Type.Array(item, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'] }) });
+  const byTwoKeys = Type.Object({ list: Type.Array(item, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['group', 'name'] }) });
+  const list = [{ group: 'a', name: 'x' }, { group: 'b', name: 'x' }, { group: 'a', name: 'x', note: 'again' }];
+
+  it('refuse a second item with the same key, at its key', () => {
+    assert.deepEqual(validateAgainstSchema(byOneKey, { list }), [
+      { path: 'list[1].name', message: 'duplicate name: item 0 has the same' },
+      { path: 'list[2].name', message: 'duplicate name: item 0 has the same' },
+    ]);
+  });
+
+  it('compare every key together, and report at the item when there are several', () => {
+    assert.deepEqual(validateAgainstSchema(byTwoKeys, { list }), [{ path: 'list[2]', message: 'duplicate group/name: item 0 has the same' }]);
+  });
+
+  it('leave atomic lists alone', () => {
+    assert.deepEqual(validateAgainstSchema(Type.Object({ list: Type.Array(item) }), { list }), []);
   });
 });
 

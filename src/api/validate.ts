@@ -6,6 +6,7 @@
  */
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
+import { AnalysisRunSchema, AnalysisTemplateSchema, ClusterAnalysisTemplateSchema } from './analysis.ts';
 import { RolloutSchema } from './rollout.ts';
 import { isRecord, isTransitionRule, ruleCheck, type CelRule } from './schema-helpers.ts';
 
@@ -58,6 +59,32 @@ function messageOf(type: ValueErrorType, schema: TSchema, fallback: string): str
   return typeof custom === 'string' ? custom : fallback;
 }
 
+/**
+ * `x-kubernetes-list-type: map` lists: the API server refuses two items with the same key values. Reported at the
+ * later item's key (its only key) or the item itself (several keys).
+ */
+function listMapDuplicates(node: Record<string, unknown>, items: unknown[], path: string, out: SchemaIssue[]): void {
+  const keys = node['x-kubernetes-list-map-keys'];
+  if (node['x-kubernetes-list-type'] !== 'map' || !Array.isArray(keys)) return;
+  const names = keys.filter((key): key is string => typeof key === 'string');
+  const firstIndex = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (!isRecord(item)) return;
+    const identity = JSON.stringify(names.map((key) => item[key]));
+    const first = firstIndex.get(identity);
+    if (first === undefined) {
+      firstIndex.set(identity, index);
+      return;
+    }
+    const [only] = names;
+    const at = joinPath(path, index);
+    out.push({
+      path: names.length === 1 && only !== undefined ? joinPath(at, only) : at,
+      message: `duplicate ${names.join('/')}: item ${String(first)} has the same`,
+    });
+  });
+}
+
 /** Walks schema and value together and runs the JavaScript twin of every CEL rule met on the way. */
 function ruleIssues(schema: TSchema, value: unknown, oldValue: unknown, path: string, out: SchemaIssue[]): void {
   if (value === undefined) return;
@@ -100,7 +127,8 @@ function ruleIssues(schema: TSchema, value: unknown, oldValue: unknown, path: st
     }
     case 'Array': {
       if (!Array.isArray(value)) return;
-      // List items are not matched with the old list's items (the lists here are atomic), so no transition rules.
+      listMapDuplicates(node, value, path, out);
+      // List items are not matched with the old list's items, so no transition rules.
       value.forEach((item, index) => {
         ruleIssues(node.items as TSchema, item, undefined, joinPath(path, index), out);
       });
@@ -183,4 +211,55 @@ export function unknownRolloutFields(obj: unknown): string[] {
   if (!isRecord(obj)) return [];
   const { metadata: _metadata, ...rest } = obj;
   return unknownFields(RolloutSchema, rest);
+}
+
+/** Validates an AnalysisTemplate (of any group) the way the API server would admit it. */
+export function validateAnalysisTemplateSchema(obj: unknown): SchemaIssue[] {
+  return validateAgainstSchema(AnalysisTemplateSchema, obj);
+}
+
+/** Validates a ClusterAnalysisTemplate (of any group) the way the API server would admit it. */
+export function validateClusterAnalysisTemplateSchema(obj: unknown): SchemaIssue[] {
+  return validateAgainstSchema(ClusterAnalysisTemplateSchema, obj);
+}
+
+/** Validates an AnalysisRun (of any group), status included, the way the API server would admit it. */
+export function validateAnalysisRunSchema(obj: unknown): SchemaIssue[] {
+  return validateAgainstSchema(AnalysisRunSchema, obj);
+}
+
+/** The schemas of Aviary's kinds by `kind` (the same in every group serving it). */
+const schemasByKind: ReadonlyMap<string, TSchema> = new Map<string, TSchema>([
+  ['Rollout', RolloutSchema],
+  ['AnalysisTemplate', AnalysisTemplateSchema],
+  ['ClusterAnalysisTemplate', ClusterAnalysisTemplateSchema],
+  ['AnalysisRun', AnalysisRunSchema],
+]);
+
+/** The schema of one of Aviary's kinds, or undefined for any other kind. */
+export function schemaOfKind(kind: unknown): TSchema | undefined {
+  return typeof kind === 'string' ? schemasByKind.get(kind) : undefined;
+}
+
+/**
+ * Validates an object of any of Aviary's kinds, chosen by its `kind` field; an object of another kind gets one issue
+ * at `kind` naming the kinds known.
+ */
+export function validateObjectSchema(obj: unknown, oldObj?: unknown): SchemaIssue[] {
+  const kind: unknown = isRecord(obj) ? obj.kind : undefined;
+  const schema = schemaOfKind(kind);
+  if (schema === undefined) {
+    const known = [...schemasByKind.keys()].join(', ');
+    return [{ path: 'kind', message: `${JSON.stringify(kind ?? null)} is not one of Aviary's kinds (${known})` }];
+  }
+  return validateAgainstSchema(schema, obj, oldObj);
+}
+
+/** Unknown fields (see unknownFields) of an object of any of Aviary's kinds; root metadata is checked loosely. */
+export function unknownObjectFields(obj: unknown): string[] {
+  if (!isRecord(obj)) return [];
+  const schema = schemaOfKind(obj.kind);
+  if (schema === undefined) return [];
+  const { metadata: _metadata, ...rest } = obj;
+  return unknownFields(schema, rest);
 }

@@ -24,7 +24,10 @@ describe('install manifests', () => {
 
   it('orders CRDs and the namespace before the objects that need them', () => {
     const kinds = installManifests().map((o) => o.kind);
-    assert.deepEqual(kinds, ['CustomResourceDefinition', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment']);
+    assert.deepEqual(kinds, [
+      ...Array<string>(4).fill('CustomResourceDefinition'),
+      'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment',
+    ]);
   });
 
   it('grants the controller exactly the verbs it uses, leases only in aviary-system', () => {
@@ -35,12 +38,19 @@ describe('install manifests', () => {
       '/events: create,patch',
       '/pods/eviction: create',
       '/pods: list,watch,patch',
+      '/secrets: get',
       '/services: get,list,watch,patch',
       'apps/deployments: list,watch,patch',
       'apps/replicasets: get,list,watch,create,patch,update,delete',
+      'aviary.dev/analysisruns/finalizers: update',
+      'aviary.dev/analysisruns/status: update,patch',
+      'aviary.dev/analysisruns: get,list,watch,create,update,patch,delete',
+      'aviary.dev/analysistemplates: get,list,watch',
+      'aviary.dev/clusteranalysistemplates: get,list,watch',
       'aviary.dev/rollouts/finalizers: update',
       'aviary.dev/rollouts/status: get,patch,update',
       'aviary.dev/rollouts: get,list,watch',
+      'batch/jobs: get,list,watch,create,delete',
       'events.k8s.io/events: create,patch',
     ]);
     assert.ok((role.rules ?? []).every((r) => !r.verbs.includes('*') && !(r.resources ?? []).includes('*')), 'no wildcards');
@@ -67,17 +77,32 @@ describe('install manifests', () => {
     assert.ok(Object.entries(deployment.spec?.selector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v), 'the selector matches the pod labels');
   });
 
-  it('with --compat argo adds the argoproj.io CRD, its RBAC and the controller flag', () => {
+  it('installs the CRDs of every kind: Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun', () => {
+    assert.deepEqual(installManifests({ controller: false }).map((o) => o.metadata?.name), [
+      'rollouts.aviary.dev',
+      'analysistemplates.aviary.dev',
+      'clusteranalysistemplates.aviary.dev',
+      'analysisruns.aviary.dev',
+    ]);
+  });
+
+  it('with --compat argo adds the argoproj.io CRDs, their RBAC and the controller flag', () => {
     const objects = installManifests({ compat: [argoprojGroup] });
-    assert.deepEqual(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name), ['rollouts.aviary.dev', 'rollouts.argoproj.io']);
+    const kinds = ['rollouts', 'analysistemplates', 'clusteranalysistemplates', 'analysisruns'];
+    assert.deepEqual(
+      objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name),
+      [...kinds.map((k) => `${k}.aviary.dev`), ...kinds.map((k) => `${k}.argoproj.io`)],
+    );
     const role = find(objects, 'ClusterRole');
-    assert.ok((role.rules ?? []).filter((r) => r.resources?.[0]?.startsWith('rollouts') === true).every((r) => r.apiGroups?.join() === 'aviary.dev,argoproj.io'));
+    const ownRules = (role.rules ?? []).filter((r) => kinds.some((k) => r.resources?.[0]?.startsWith(k) === true));
+    assert.equal(ownRules.length, 7);
+    assert.ok(ownRules.every((r) => r.apiGroups?.join() === 'aviary.dev,argoproj.io'));
     const deployment = find(objects, 'Deployment');
     assert.deepEqual(deployment.spec?.template.spec?.containers[0]?.args?.slice(-2), ['--compat', 'argo']);
   });
 
   it('can leave out the controller (CRDs only) or the CRDs', () => {
-    assert.deepEqual(installManifests({ controller: false }).map((o) => o.kind), ['CustomResourceDefinition']);
+    assert.deepEqual(new Set(installManifests({ controller: false }).map((o) => o.kind)), new Set(['CustomResourceDefinition']));
     assert.ok(!installManifests({ crds: false }).some((o) => o.kind === 'CustomResourceDefinition'));
   });
 

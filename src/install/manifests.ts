@@ -62,10 +62,10 @@ const labels = (component: string): Record<string, string> => ({
 });
 
 /**
- * Cluster-wide permissions of the controller: exactly the verbs its informers and executor use. Rollouts are only
- * read on the main resource — every write goes through the status subresource; finalizers/update is what the
- * OwnerReferencesPermissionEnforcement admission plugin asks for before a ReplicaSet may carry a
- * blockOwnerDeletion owner reference to its Rollout.
+ * Cluster-wide permissions of the controller: exactly the verbs its informers, executors and metric providers use.
+ * Rollouts are only read on the main resource — every write goes through the status subresource. finalizers/update
+ * is what the OwnerReferencesPermissionEnforcement admission plugin asks for before an object may carry a
+ * blockOwnerDeletion owner reference: ReplicaSets to their Rollout, measurement Jobs to their AnalysisRun.
  */
 export function controllerClusterRules(groups: readonly ApiGroup[]): V1PolicyRule[] {
   const apiGroups = groups.map((g) => g.name);
@@ -73,6 +73,17 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): V1PolicyRul
     { apiGroups, resources: ['rollouts'], verbs: ['get', 'list', 'watch'] },
     { apiGroups, resources: ['rollouts/status'], verbs: ['get', 'patch', 'update'] },
     { apiGroups, resources: ['rollouts/finalizers'], verbs: ['update'] },
+    // Analysis: templates are only read; runs are created per analysis step, terminated (spec.terminate), deleted
+    // beyond the history limits or after their ttlStrategy, and measured through the status subresource.
+    { apiGroups, resources: ['analysistemplates', 'clusteranalysistemplates'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups, resources: ['analysisruns'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    { apiGroups, resources: ['analysisruns/status'], verbs: ['update', 'patch'] },
+    { apiGroups, resources: ['analysisruns/finalizers'], verbs: ['update'] },
+    // The job metric provider: one Job per measurement, watched for completion, deleted beyond measurementRetention.
+    { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+    // Secrets are read one key at a time, never listed or watched: valueFrom.secretKeyRef arguments (the run's own
+    // namespace) and provider credentials (datadog, newrelic, wavefront, influxdb). Values never reach logs or status.
+    { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
     // Deployments named by a workloadRef: their template is read, and they are scaled down (scaleDown setting).
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'patch'] },

@@ -10,7 +10,7 @@ import { compatModes, controllerClusterRules, controllerServiceAccountUser, inst
 import { rolloutController } from '../../src/rollout/controller.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { Manager } from '../../src/runtime/manager.ts';
-import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import { isApiError, KubeClient, resourcePath } from '../../src/runtime/rest.ts';
 import { applyYaml, parseManifests } from '../support/kube.ts';
 import { TestNamespace } from '../support/namespace.ts';
 import { waitFor } from '../support/wait.ts';
@@ -67,7 +67,8 @@ describe('aviary install', () => {
 
   it('applies CRDs, namespace, ServiceAccount, RBAC and the controller Deployment, and waits for the CRDs', async () => {
     const { stderr } = await run(aviary, ['install', '--compat', 'argo'], { env: process.env });
-    assert.match(stderr, /CRDs established: rollouts\.aviary\.dev, rollouts\.argoproj\.io/);
+    const crdNames = installManifests({ compat: [argo], controller: false }).map((o) => o.metadata?.name ?? '');
+    assert.ok(stderr.includes(`CRDs established: ${crdNames.join(', ')}`), stderr);
     const api = KubernetesObjectApi.makeApiClient(ns.kc);
     for (const obj of installManifests({ compat: [argo] })) {
       const meta: { name?: string; namespace?: string } = obj.metadata ?? {};
@@ -100,8 +101,12 @@ describe('aviary install', () => {
     const denied: V1ResourceAttributes[] = [
       { resource: 'services', verb: 'delete', namespace: ns.name },
       { resource: 'services', verb: 'create', namespace: ns.name },
-      { resource: 'secrets', verb: 'get', namespace: ns.name },
+      // Secrets are read by name only (argument secretKeyRefs, provider credentials): never listed or watched.
       { resource: 'secrets', verb: 'list', namespace: '' },
+      { resource: 'secrets', verb: 'list', namespace: ns.name },
+      { resource: 'secrets', verb: 'watch', namespace: ns.name },
+      { resource: 'secrets', verb: 'create', namespace: ns.name },
+      { resource: 'secrets', verb: 'update', namespace: ns.name },
       { resource: 'configmaps', verb: 'get', namespace: ns.name },
       { resource: 'pods', verb: 'delete', namespace: ns.name },
       { resource: 'pods', verb: 'create', namespace: ns.name },
@@ -109,12 +114,76 @@ describe('aviary install', () => {
       { group: 'aviary.dev', resource: 'rollouts', verb: 'patch', namespace: ns.name },
       { group: 'aviary.dev', resource: 'rollouts', verb: 'delete', namespace: ns.name },
       { group: 'apps', resource: 'replicasets', verb: 'deletecollection', namespace: ns.name },
+      // Templates belong to their authors; runs are never deleted in bulk; Jobs are created and deleted, never changed.
+      { group: 'aviary.dev', resource: 'analysistemplates', verb: 'create', namespace: ns.name },
+      { group: 'aviary.dev', resource: 'analysistemplates', verb: 'update', namespace: ns.name },
+      { group: 'aviary.dev', resource: 'analysistemplates', verb: 'delete', namespace: ns.name },
+      { group: 'argoproj.io', resource: 'clusteranalysistemplates', verb: 'patch', namespace: '' },
+      { group: 'argoproj.io', resource: 'clusteranalysistemplates', verb: 'delete', namespace: '' },
+      { group: 'aviary.dev', resource: 'analysisruns', verb: 'deletecollection', namespace: ns.name },
+      { group: 'batch', resource: 'jobs', verb: 'update', namespace: ns.name },
+      { group: 'batch', resource: 'jobs', verb: 'patch', namespace: ns.name },
+      { group: 'batch', resource: 'cronjobs', verb: 'create', namespace: ns.name },
       { group: 'apps', resource: 'deployments', verb: 'create', namespace: ns.name },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'get', namespace: 'kube-system' },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'delete', namespace: installNamespace },
       { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'escalate', namespace: '' },
     ];
     for (const attributes of denied) assert.equal(await allowed(ns.kc, attributes), false, `denied: ${describeAttributes(attributes)}`);
+  });
+
+  it('is enough for analysis: as the ServiceAccount, reads templates and a Secret, runs an AnalysisRun and a measurement Job', async () => {
+    const admin = new KubeClient(ns.kc);
+    const controller = new KubeClient(asServiceAccount(ns.kc));
+    const mergePatch = 'application/merge-patch+json';
+    const metric = { name: 'smoke', provider: { job: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 't', image: 'busybox' }] } } } } } };
+    try {
+      // What users own: a template and a Secret holding an argument's value.
+      await admin.create(resourcePath('v1', 'secrets', ns.name), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'api' }, stringData: { token: 's3cret' } });
+      await admin.create(resourcePath('aviary.dev/v1alpha1', 'analysistemplates', ns.name), {
+        apiVersion: 'aviary.dev/v1alpha1', kind: 'AnalysisTemplate', metadata: { name: 'smoke' }, spec: { metrics: [metric] },
+      });
+
+      const templates = await controller.get<{ items: { metadata: { name: string } }[] }>(resourcePath('aviary.dev/v1alpha1', 'analysistemplates', ns.name));
+      assert.deepEqual(templates.items.map((t) => t.metadata.name), ['smoke']);
+      await controller.get(resourcePath('argoproj.io/v1alpha1', 'clusteranalysistemplates'));
+      const secret = await controller.get<{ data: Record<string, string> }>(resourcePath('v1', 'secrets', ns.name, 'api'));
+      assert.equal(Buffer.from(secret.data.token ?? '', 'base64').toString(), 's3cret');
+
+      const runs = resourcePath('aviary.dev/v1alpha1', 'analysisruns', ns.name);
+      const run = await controller.create<{ metadata: { name: string; uid: string } }>(runs, {
+        apiVersion: 'aviary.dev/v1alpha1', kind: 'AnalysisRun', metadata: { name: 'smoke-1' }, spec: { metrics: [metric] },
+      });
+      await controller.patch(`${runs}/smoke-1/status`, { status: { phase: 'Running', startedAt: new Date().toISOString().replace(/\.\d+Z$/, 'Z') } }, mergePatch);
+      await controller.patch(`${runs}/smoke-1`, { spec: { terminate: true } }, mergePatch);
+
+      // A suspended Job: owned by the run as the job provider owns its Jobs, but never starting pods here.
+      const jobs = resourcePath('batch/v1', 'jobs', ns.name);
+      await controller.create(jobs, {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: {
+          name: 'smoke-1-1',
+          ownerReferences: [{ apiVersion: 'aviary.dev/v1alpha1', kind: 'AnalysisRun', name: run.metadata.name, uid: run.metadata.uid, controller: true, blockOwnerDeletion: true }],
+        },
+        spec: { suspend: true, ...metric.provider.job.spec },
+      });
+      const owned = await controller.get<{ items: unknown[] }>(jobs, { labelSelector: 'batch.kubernetes.io/job-name=smoke-1-1' });
+      assert.equal(owned.items.length, 1);
+      await controller.delete(`${jobs}/smoke-1-1`);
+      await controller.delete(`${runs}/smoke-1`);
+
+      // Reading one Secret by name is all: listing them, or changing a template, is refused.
+      for (const refused of [
+        () => controller.get(resourcePath('v1', 'secrets', ns.name)),
+        () => controller.patch(resourcePath('aviary.dev/v1alpha1', 'analysistemplates', ns.name, 'smoke'), { spec: { args: [{ name: 'x' }] } }, mergePatch),
+      ]) {
+        await assert.rejects(refused, (error: unknown) => isApiError(error, 403));
+      }
+    } finally {
+      admin.close();
+      controller.close();
+    }
   });
 
   it('is enough for the real controller: run as the ServiceAccount, it wins the Lease and takes a canary through its steps', async () => {

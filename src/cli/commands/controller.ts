@@ -1,9 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { aviaryGroup, argoprojGroup, type ApiGroup } from '../../api/groups.ts';
+import { analysisRunController } from '../../analysis/controller.ts';
 import { rolloutController } from '../../rollout/controller.ts';
+import { isNotFound, type KubeClient } from '../../runtime/rest.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { Manager } from '../../runtime/manager.ts';
-import { loadKubeconfigFromFlags } from '../kubeconfig.ts';
+import { KubeconfigError, loadKubeConnection } from '../../runtime/kubeconfig.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 
 interface ControllerFlags {
   kubeconfig?: string;
@@ -45,7 +48,7 @@ export function controllerCommand(): Command {
     .option('--instance-id <id>', 'name of this controller instance (Lease name suffix) when several run in one cluster')
     .option('--compat <mode>', 'also reconcile a peer\'s API group unmodified: argo (argoproj.io Rollouts)', compatMode, [])
     .action(async (flags: ControllerFlags) => {
-      const kubeConfig = loadKubeconfigFromFlags(flags);
+      const kubeConfig = connectionFromFlags(flags);
       const logger = createLogger({ level: flags.logLevel, name: 'aviary-controller' });
       const leaseName = flags.instanceId === undefined ? 'aviary-controller' : `aviary-controller-${flags.instanceId}`;
       const manager = new Manager({
@@ -55,9 +58,34 @@ export function controllerCommand(): Command {
         leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: leaseName } : false,
       });
       for (const group of [aviaryGroup, ...flags.compat.map((m) => compatGroups[m]).filter((g) => g !== undefined)]) {
-        manager.addController(rolloutController(manager, { group, workers: flags.workers, ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }) }));
+        const scope = { workers: flags.workers, ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }) };
+        manager.addController(rolloutController(manager, { group, ...scope }));
+        // Analysis is optional: a cluster with only the Rollout CRD still gets Rollouts reconciled.
+        if (await servesResource(manager.client, group, 'analysisruns')) manager.addController(analysisRunController(manager, { group, ...scope }));
+        else logger.warn({ group: group.name }, 'AnalysisRun CRD not installed: analysis is off for this group (`aviary install` adds it)');
       }
       logger.info({ compat: flags.compat, namespace: flags.namespace ?? '(all)', leaderElect: flags.leaderElect }, 'starting');
       await manager.run();
     });
+}
+
+/** The controller loads no client-node at start-up (see runtime/kubeconfig.ts): its memory budget is tight. */
+function connectionFromFlags(flags: { kubeconfig?: string; context?: string }): ReturnType<typeof loadKubeConnection> {
+  try {
+    return loadKubeConnection({ ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }), ...(flags.context === undefined ? {} : { context: flags.context }) });
+  } catch (error) {
+    if (error instanceof KubeconfigError) throw new CliError(error.message, ExitCode.usage);
+    throw error;
+  }
+}
+
+/** Whether the API server serves a resource in the group's version (its CRD is installed). */
+async function servesResource(client: KubeClient, group: ApiGroup, plural: string): Promise<boolean> {
+  try {
+    const list = await client.get<{ resources?: { name: string }[] }>(`/apis/${group.name}/${group.version}`);
+    return (list.resources ?? []).some((r) => r.name === plural);
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }
