@@ -1,9 +1,9 @@
 import type { Rollout } from '../api/rollout.ts';
-import type { DeepReadonly } from '../runtime/objects.ts';
+import { sendPatch } from '../cli/patch.ts';
+import { promoteAction } from '../rollout/actions.ts';
+import { thaw, type DeepReadonly } from '../runtime/objects.ts';
+import type { KubeClient } from '../runtime/rest.ts';
 import { stepNumber } from './render.ts';
-import { resourcePath, type KubeClient } from '../runtime/rest.ts';
-
-const mergePatchType = 'application/merge-patch+json';
 
 type RolloutLike = Rollout | DeepReadonly<Rollout>;
 
@@ -43,16 +43,11 @@ export function indefinitePause(rollout: RolloutLike): IndefinitePause | undefin
 }
 
 /**
- * Promote, as every Argo Rollouts-compatible tool does it: spec.paused false when set, then status.pauseConditions
- * cleared through the status subresource. The controller sees the pause it set lifted and moves on.
+ * Promote, as `aviary promote` does (src/rollout/actions.ts): the pause conditions cleared through the status
+ * subresource, and spec.paused lifted when set. The controller sees the pause it set lifted and moves on.
  */
 export async function promote(client: KubeClient, rollout: RolloutLike, signal?: AbortSignal): Promise<void> {
-  const apiVersion = rollout.apiVersion ?? 'aviary.dev/v1alpha1';
-  const { namespace, name } = rollout.metadata;
-  const path = resourcePath(apiVersion, 'rollouts', namespace, name);
-  const options = signal === undefined ? {} : { signal };
-  if (rollout.spec.paused === true) {
-    await client.request({ method: 'PATCH', path, body: { spec: { paused: false } }, contentType: mergePatchType, ...options });
-  }
-  await client.request({ method: 'PATCH', path: `${path}/status`, body: { status: { pauseConditions: null } }, contentType: mergePatchType, ...options });
+  const current = thaw<Rollout>(rollout);
+  const { patches } = promoteAction({ ...current, apiVersion: current.apiVersion ?? 'aviary.dev/v1alpha1' });
+  for (const patch of patches) await sendPatch(client, current, patch, signal);
 }

@@ -1,0 +1,129 @@
+import { Command } from 'commander';
+import type { Rollout } from '../../api/rollout.ts';
+import type { KubeObject } from '../../runtime/objects.ts';
+import { formatDuration } from '../../util/duration.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
+import { addKubeOptions, durationArg, kubeFlags, outputOption } from '../flags.ts';
+import { connect, getRollout, rolloutPath, type CliKube, type FoundRollout } from '../kube.ts';
+import { rolloutPhase } from '../render/rollout-info.ts';
+
+interface StatusFlags {
+  watch: boolean;
+  timeout?: number;
+  failOnPause?: boolean;
+  output?: 'json';
+}
+
+export type StatusOutcome = 'healthy' | 'degraded' | 'paused' | 'timeout' | 'deleted' | 'interrupted';
+
+/** Where watching stops for a Rollout in this state, or undefined to keep watching. */
+export function settled(rollout: Rollout, failOnPause: boolean): StatusOutcome | undefined {
+  const { phase } = rolloutPhase(rollout);
+  if (phase === 'Healthy') return 'healthy';
+  if (phase === 'Degraded') return 'degraded';
+  if (phase === 'Paused' && failOnPause) return 'paused';
+  return undefined;
+}
+
+export function exitCodeOf(outcome: StatusOutcome | undefined): number {
+  switch (outcome) {
+    case undefined:
+    case 'healthy': return ExitCode.success;
+    case 'degraded': return ExitCode.failed;
+    case 'paused': return ExitCode.paused;
+    case 'timeout': return ExitCode.timeout;
+    case 'deleted': return ExitCode.notFound;
+    case 'interrupted': return 130;
+  }
+}
+
+/** "Paused - CanaryPauseStep", the line kubectl-argo-rollouts prints. */
+export function statusLine(rollout: Rollout): string {
+  const { phase, message } = rolloutPhase(rollout);
+  return message === undefined ? phase : `${phase} - ${message}`;
+}
+
+function printer(json: boolean): (rollout: Rollout) => void {
+  let last = '';
+  return (rollout) => {
+    const line = statusLine(rollout);
+    if (line === last) return;
+    last = line;
+    if (json) {
+      const { phase, message } = rolloutPhase(rollout);
+      process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), phase, ...(message === undefined ? {} : { message }) })}\n`);
+    } else {
+      process.stdout.write(`${line}\n`);
+    }
+  };
+}
+
+/** Watches the Rollout (one watch on the object, re-established as needed) until it settles, times out, or is deleted. */
+async function watchStatus(kube: CliKube, found: FoundRollout, flags: StatusFlags): Promise<StatusOutcome> {
+  const { Informer } = await import('../../runtime/informer.ts');
+  const name = found.rollout.metadata.name ?? '';
+  const print = printer(flags.output === 'json');
+  const informer = new Informer<KubeObject>(kube.client, {
+    resource: { apiVersion: found.rollout.apiVersion ?? '', kind: 'Rollout', plural: 'rollouts' },
+    namespace: kube.namespace,
+    fieldSelector: `metadata.name=${name}`,
+    watchTimeoutSeconds: 120,
+  });
+  let finish: (outcome: StatusOutcome) => void = () => undefined;
+  const outcome = new Promise<StatusOutcome>((resolve) => { finish = resolve; });
+  const seen = (obj: unknown): void => {
+    const rollout = obj as Rollout;
+    print(rollout);
+    const done = settled(rollout, flags.failOnPause === true);
+    if (done !== undefined) finish(done);
+  };
+  seen(found.rollout);
+  informer.addEventHandler({ onAdd: seen, onUpdate: (_old, obj) => { seen(obj); }, onDelete: () => { finish('deleted'); } });
+  const interrupt = (): void => { finish('interrupted'); };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const timer = flags.timeout === undefined || flags.timeout <= 0 ? undefined : setTimeout(() => { finish('timeout'); }, flags.timeout);
+  informer.start();
+  try {
+    return await outcome;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await informer.stop();
+  }
+}
+
+export function statusCommand(): Command {
+  return addKubeOptions(new Command('status'))
+    .description('Print the status of a Rollout as it changes, until it is Healthy or Degraded (exit code says which)')
+    .argument('<name>', 'the Rollout')
+    .option('-w, --watch', 'keep watching until Healthy, Degraded, paused (with --fail-on-pause) or the timeout (default)', true)
+    .option('--no-watch', 'print the status once')
+    .option('-t, --timeout <duration>', 'give up after this long (exit 2), e.g. 10m; default: no limit', durationArg)
+    .option('--fail-on-pause', 'stop with exit code 3 as soon as the Rollout pauses')
+    .addOption(outputOption(['json']))
+    .addHelpText('after', `
+Each change prints "Phase - message" (-o json: one JSON object per line). The exit code, as for every command:
+0 Healthy, 1 Degraded (aborted, progress deadline exceeded, invalid spec), 2 timeout, 3 paused (--fail-on-pause),
+4 not found (or deleted while watched), 64 usage error; 130 when interrupted.
+
+Examples:
+  aviary status web --timeout 10m
+  aviary status web --fail-on-pause || aviary get rollout web`)
+    .action(async (name: string, flags: StatusFlags, command: Command) => {
+      const kube = connect(kubeFlags(command));
+      const found = await getRollout(kube, name);
+      if (!flags.watch) {
+        kube.client.close();
+        printer(flags.output === 'json')(found.rollout);
+        process.exitCode = exitCodeOf(settled(found.rollout, flags.failOnPause === true));
+        return;
+      }
+      const outcome = await watchStatus(kube, found, flags);
+      kube.client.close();
+      if (outcome === 'timeout') throw new CliError(`rollout '${name}' did not become Healthy within ${formatDuration(flags.timeout ?? 0)}`, ExitCode.timeout);
+      if (outcome === 'deleted') throw new CliError(`rollout '${name}' was deleted (${rolloutPath(found.group, kube.namespace, name)})`, ExitCode.notFound);
+      process.exitCode = exitCodeOf(outcome);
+    });
+}

@@ -1,0 +1,134 @@
+/**
+ * The cluster as the Rollout commands see it: a connection from the kubeconfig flags, the namespace, and the API
+ * group(s) Rollouts are looked up in. Built on the runtime's light REST client and kubeconfig reader, never on
+ * @kubernetes/client-node, whose import alone costs more than the start-up budget of `aviary get rollout`.
+ *
+ * Groups: Rollouts live in aviary.dev; in compatibility mode also in argoproj.io (the objects of a team moving from
+ * Argo Rollouts). Unless `--group` names one, a Rollout is looked up in aviary.dev first, then in argoproj.io, and
+ * lists show both: a person does not need to know which group a Rollout was written in.
+ */
+import { apiGroups, apiVersionOf, type ApiGroup } from '../api/groups.ts';
+import type { Rollout } from '../api/rollout.ts';
+import { KubeconfigError, loadKubeConnection } from '../runtime/kubeconfig.ts';
+import { isApiError, KubeClient, resourcePath, type ApiErrorLike } from '../runtime/rest.ts';
+import { CliError, ExitCode } from './exit-codes.ts';
+
+export interface KubeFlags {
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
+  group?: string;
+}
+
+export interface CliKube {
+  client: KubeClient;
+  /** --namespace, else the context's namespace, else "default". */
+  namespace: string;
+  /** The groups to look Rollouts up in, in order. */
+  groups: readonly ApiGroup[];
+  /** Where the API server is, for error messages. */
+  server: string;
+}
+
+/** The groups `--group` allows: a group name, or `auto` (every group Aviary serves, its own first). */
+export function rolloutGroups(flag: string | undefined): readonly ApiGroup[] {
+  if (flag === undefined || flag === 'auto') return apiGroups;
+  const group = apiGroups.find((g) => g.name === flag);
+  if (group === undefined) throw new CliError(`--group must be auto or one of ${apiGroups.map((g) => g.name).join(', ')}, got "${flag}"`, ExitCode.usage);
+  return [group];
+}
+
+export function connect(flags: KubeFlags): CliKube {
+  const groups = rolloutGroups(flags.group);
+  let connection;
+  try {
+    connection = loadKubeConnection({ ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }), ...(flags.context === undefined ? {} : { context: flags.context }) });
+  } catch (error) {
+    if (error instanceof KubeconfigError) {
+      const hint = flags.kubeconfig === undefined && /no kubeconfig found/.test(error.message) ? ' (or start the local cluster: `aviary cluster up`, then `export KUBECONFIG=$(aviary cluster kubeconfig)`)' : '';
+      throw new CliError(`${error.message}${hint}`, ExitCode.usage, { cause: error });
+    }
+    throw error;
+  }
+  const namespace = flags.namespace ?? connection.namespace;
+  return { client: new KubeClient(connection, { userAgent: 'aviary-cli', requestTimeoutMs: 15_000 }), namespace, groups, server: connection.server };
+}
+
+/** A failure to talk to the API server, as a CliError that says what was asked and what went wrong. */
+export function apiFailure(kube: CliKube, what: string, error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  if (isApiError(error)) {
+    const status = (error as ApiErrorLike & { body?: { message?: string } }).body?.message ?? error.message;
+    if (error.code === 401) return new CliError(`${what}: the API server at ${kube.server} did not accept the credentials (401): ${status}`, ExitCode.failed, { cause: error });
+    if (error.code === 403) return new CliError(`${what}: forbidden: ${status}`, ExitCode.failed, { cause: error });
+    if (error.code === 404) return new CliError(`${what}: not found: ${status}`, ExitCode.notFound, { cause: error });
+    return new CliError(`${what}: ${error.message}`, ExitCode.failed, { cause: error });
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code)) {
+    return new CliError(`${what}: cannot reach the API server at ${kube.server} (${code}); is the cluster running? (\`aviary cluster status\`)`, ExitCode.failed, { cause: error });
+  }
+  return new CliError(`${what}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
+}
+
+export interface FoundRollout {
+  rollout: Rollout;
+  group: ApiGroup;
+  /** REST path of the object. */
+  path: string;
+}
+
+export const rolloutPath = (group: ApiGroup, namespace: string, name?: string, subresource?: string): string =>
+  resourcePath(apiVersionOf(group), 'rollouts', namespace, name, subresource);
+
+/** Reads a Rollout from the first group that has it; a Rollout in none of them is a CliError with exit code 4. */
+export async function getRollout(kube: CliKube, name: string, signal?: AbortSignal): Promise<FoundRollout> {
+  for (const group of kube.groups) {
+    const path = rolloutPath(group, kube.namespace, name);
+    try {
+      const rollout = await kube.client.get<Rollout>(path, undefined, signal);
+      return { rollout, group, path };
+    } catch (error) {
+      if (isApiError(error, 404)) continue;
+      throw apiFailure(kube, `get rollout ${name}`, error);
+    }
+  }
+  throw notFound(kube, name);
+}
+
+export function notFound(kube: CliKube, name: string): CliError {
+  const where = kube.groups.length === 1 ? `group ${kube.groups[0]?.name ?? ''}` : `groups ${kube.groups.map((g) => g.name).join(' and ')}`;
+  return new CliError(`rollout "${name}" not found in namespace "${kube.namespace}" (looked in API ${where})`, ExitCode.notFound);
+}
+
+export interface RolloutList {
+  items: { rollout: Rollout; group: ApiGroup }[];
+  /** Groups whose Rollout resource the API server serves. */
+  served: ApiGroup[];
+}
+
+/** Lists Rollouts of every group (one namespace, or all with `namespace` undefined); unserved groups are skipped. */
+export async function listRollouts(kube: CliKube, namespace: string | undefined): Promise<RolloutList> {
+  const out: RolloutList = { items: [], served: [] };
+  for (const group of kube.groups) {
+    try {
+      const list = await kube.client.get<{ items?: Rollout[] }>(resourcePath(apiVersionOf(group), 'rollouts', namespace));
+      out.served.push(group);
+      for (const rollout of list.items ?? []) out.items.push({ rollout: { ...rollout, apiVersion: rollout.apiVersion ?? apiVersionOf(group), kind: 'Rollout' }, group });
+    } catch (error) {
+      if (isApiError(error, 404)) continue;
+      throw apiFailure(kube, 'list rollouts', error);
+    }
+  }
+  if (out.served.length === 0) {
+    throw new CliError(`the API server at ${kube.server} serves no Rollout resource (looked in ${kube.groups.map((g) => g.name).join(', ')}): install the CRDs with \`aviary install\``, ExitCode.notFound);
+  }
+  return out;
+}
+
+/** Label selector text for matchLabels, or undefined when there are none (then owner references decide alone). */
+export function selectorText(rollout: Rollout): string | undefined {
+  const labels = rollout.spec.selector?.matchLabels ?? {};
+  const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+  return text === '' ? undefined : text;
+}
