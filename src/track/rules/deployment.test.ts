@@ -98,6 +98,14 @@ describe('deploymentRule', () => {
       state: 'ready',
     },
     {
+      name: 'counts say ready but the pod watch has not caught up: not ready until the pods shown agree',
+      d: deployment({}),
+      rs: [replicaSet('aaa', 'api:1', 0), replicaSet('bbb', 'api:2', 3)],
+      pods: [...podsOf('bbb', 1), ...podsOf('bbb', 2, { ready: false }).map((p, i) => ({ ...p, metadata: { ...p.metadata, name: `api-bbb-late-${String(i)}` } }))],
+      state: 'progressing',
+      waiting: /pods of the new revision seen ready 1\/3/,
+    },
+    {
       name: 'counts say ready but the new ReplicaSet does not exist: not ready',
       d: deployment({}),
       rs: [oldRs],

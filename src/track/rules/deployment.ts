@@ -1,5 +1,5 @@
 import { conditionOf, isOwnedBy, type Deployment, type Pod, type PodTemplate, type ReplicaSet } from '../model.ts';
-import { controllerEventProblems, judgePods } from './pod.ts';
+import { controllerEventProblems, isPodReady, judgePods } from './pod.ts';
 import { type Observed, type Status } from './types.ts';
 
 export interface DeploymentFence {
@@ -108,6 +108,9 @@ export function deploymentRule(observed: Observed<Deployment> & { replicaSets: R
   if (updated < desired) status.waitingFor.push(`up-to-date ${updated}/${desired}`);
   if (total > updated) status.waitingFor.push(`old replicas to terminate: ${total - updated}`);
   if (available < desired || rsAvailable < desired) status.waitingFor.push(`available ${Math.min(available, rsAvailable)}/${desired}`);
+  // The pod watch can lag the Deployment watch: a verdict is only given once the pods shown with it agree.
+  const podsSeenReady = observed.pods.filter((p) => isTracked(p) && isPodReady(p)).length;
+  if (status.waitingFor.length === 0 && podsSeenReady < desired) status.waitingFor.push(`pods of the new revision seen ready ${podsSeenReady}/${desired}`);
   if (status.waitingFor.length === 0) status.state = 'ready';
   return status;
 }
