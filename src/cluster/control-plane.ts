@@ -155,3 +155,8 @@ export async function status(): Promise<{ components: ComponentStatus[]; kubecon
   }
   return { components: result, kubeconfig: lay.kubeconfig };
 }
+
+/** The local cluster's port block (fixed when it was first created). */
+export function clusterPorts(): Promise<Ports> {
+  return ports(layout().dir);
+}
