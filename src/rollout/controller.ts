@@ -112,9 +112,18 @@ interface ReconcilerDeps {
   metrics: RolloutMetrics;
 }
 
+/** How soon a reconcile that found its own status write not yet in the cache looks again, if no event comes first. */
+const staleCacheRecheckMs = 1000;
+
 export class RolloutReconciler implements Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #executor: RolloutExecutor;
+  /**
+   * Per Rollout key, the resourceVersion our last status patch replaced. A reconcile woken by the ReplicaSet or pod
+   * events of its own writes often runs before the informer has delivered that patch; planning from the stale
+   * Rollout would only end in a 409 Conflict on the status patch (and a retry with backoff).
+   */
+  readonly #replacedVersion = new Map<string, string>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -138,7 +147,17 @@ export class RolloutReconciler implements Reconciler {
   async #reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
     const cached = this.#deps.rollouts.get(key);
     // Deleted: its ReplicaSets go with it through owner references.
-    if (cached === undefined) return done;
+    if (cached === undefined) {
+      this.#replacedVersion.delete(key);
+      return done;
+    }
+    const replaced = this.#replacedVersion.get(key);
+    this.#replacedVersion.delete(key);
+    if (replaced === cached.metadata.resourceVersion) {
+      // The informer's update event enqueues the key again; the timer only guards against a lost event. Once only:
+      // a patch the server found to change nothing keeps the version, and must not hold the Rollout back.
+      return { requeueAfter: staleCacheRecheckMs };
+    }
     const rollout = thaw<Rollout>(cached);
     const { namespace } = splitKey(key);
     const uid = rollout.metadata.uid ?? '';
@@ -163,6 +182,7 @@ export class RolloutReconciler implements Reconciler {
     });
     const outcome = await this.#executor.apply(rollout, plan, signal);
     if (outcome === 'collision') return { requeueAfter: 0 };
+    if (outcome === 'status-written' && rollout.metadata.resourceVersion !== undefined) this.#replacedVersion.set(key, rollout.metadata.resourceVersion);
     return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };
   }
 }

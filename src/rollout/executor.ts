@@ -17,7 +17,11 @@ export interface ExecutorOptions {
   metrics?: RolloutMetrics;
 }
 
-export type ExecuteOutcome = 'applied' | 'collision';
+/** `status-written`: the plan's status was patched, replacing the Rollout at the resourceVersion it was planned from. */
+export type ExecuteOutcome = 'applied' | 'status-written' | 'collision';
+
+/** Events that report a write rather than a status transition: recorded once their write is done, whatever follows. */
+const writeEventReasons: ReadonlySet<string> = new Set(['NewReplicaSetCreated', 'ScalingReplicaSet', 'ScalingDeployment']);
 
 /**
  * Applies a plan: only the writes it lists, each a minimal merge patch, and the status last with the Rollout's
@@ -84,13 +88,25 @@ export class RolloutExecutor {
     }
     const statusPatch = mergePatch(rollout.status ?? {}, plan.status);
     if (statusPatch !== undefined) {
-      await this.#patch(this.#rolloutPath(rollout, 'status'), { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: statusPatch }, signal);
+      try {
+        await this.#patch(this.#rolloutPath(rollout, 'status'), { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: statusPatch }, signal);
+      } catch (error) {
+        // Every other write of the pass is done and the next pass will not repeat it, so its Event is recorded
+        // now; the status transitions (and their Events) are planned again from fresh data.
+        this.#record(rollout, plan.events.filter((e) => writeEventReasons.has(e.reason)));
+        throw error;
+      }
     }
-    for (const event of plan.events) {
+    this.#record(rollout, plan.events);
+    return statusPatch === undefined ? 'applied' : 'status-written';
+  }
+
+  #record(rollout: Rollout, events: RolloutPlan['events']): void {
+    const namespace = rollout.metadata.namespace ?? 'default';
+    for (const event of events) {
       this.#events.event(rollout, event.type, event.reason, event.message);
       this.#metrics?.events.inc({ namespace, name: rollout.metadata.name ?? '', type: event.type, reason: event.reason });
     }
-    return 'applied';
   }
 
   /**
