@@ -25,7 +25,7 @@ const lines = (text: string): string[] => lintManifests(text, 'r.yaml').findings
 describe('lint', () => {
   it('a valid Rollout has no findings', () => {
     const result = lintManifests(canary('      - setWeight: 20\n      - pause: {}\n'), 'r.yaml');
-    assert.deepEqual(result, { findings: [], rollouts: 1 });
+    assert.deepEqual(result, { findings: [], rollouts: 1, analysis: 0 });
   });
 
   it('a step with two fields and a weight out of range, at their lines', () => {
@@ -71,6 +71,38 @@ describe('lint', () => {
     ]);
     const alone = lintManifests(canary(steps), 'r.yaml').findings.filter((f) => (f.path ?? '').includes('templateName'));
     assert.deepEqual(alone.map((f) => f.severity), ['warning', 'warning']);
+  });
+
+  it('analysis objects: schema, unknown fields and condition syntax, each at its line', () => {
+    const template = [
+      'apiVersion: argoproj.io/v1alpha1',
+      'kind: AnalysisTemplate',
+      'metadata: { name: rate }',
+      'spec:',
+      '  metrics:',
+      '    - name: ok',
+      '      successCondition: "result[0] >= {{args.min}}"',
+      '      provider: { web: { url: "http://x" } }',
+      '    - name: broken',
+      '      successCondition: "result[0] >= "',
+      '      failureLimit: -2',
+      '      provider: { web: { url: "http://x" } }',
+      '    - name: typo',
+      '      sucessCondition: "result == 1"',
+      '      provider: { web: { url: "http://x" } }',
+      '',
+    ].join('\n');
+    const result = lintManifests(template, 't.yaml');
+    assert.equal(result.analysis, 1);
+    assert.deepEqual(result.findings.map((f) => [f.object, f.path, f.line]), [
+      ['AnalysisTemplate "rate"', 'spec.metrics[1].failureLimit', 11],
+      ['AnalysisTemplate "rate"', 'spec.metrics[2].sucessCondition', 14],
+    ]);
+    // Condition syntax is checked once the schema admits the object (as the controller would see it).
+    const fixed = template.replace('      failureLimit: -2\n', '').replace('      sucessCondition: "result == 1"\n', '');
+    const syntax = lintManifests(fixed, 't.yaml').findings;
+    assert.deepEqual(syntax.map((f) => [f.path, f.line]), [['spec.metrics[1].successCondition', 10]]);
+    assert.match(syntax[0]?.message ?? '', /expected|unexpected|end/i);
   });
 
   it('multi-document files and Lists: each Rollout is checked; other kinds are skipped; YAML errors have a line', () => {

@@ -7,12 +7,16 @@
  *   fields, ...), so lint and the controller's InvalidSpec never disagree — on Rollouts the schema admits, as in
  *   the cluster (fix the schema errors first);
  * - references to Services and AnalysisTemplates the file does not define: errors when the file defines objects of
- *   that kind (a typo, most likely), warnings when it defines none (they may already be in the cluster).
+ *   that kind (a typo, most likely), warnings when it defines none (they may already be in the cluster);
+ * - AnalysisTemplates, ClusterAnalysisTemplates and AnalysisRuns: their schema, unknown fields, and the syntax of
+ *   each metric's successCondition / failureCondition (an error the controller would otherwise report only at the
+ *   first measurement, minutes into a release).
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { groupOfApiVersion } from '../api/groups.ts';
 import type { Rollout, RolloutAnalysis } from '../api/rollout.ts';
-import { unknownRolloutFields, validateRolloutSchema } from '../api/validate.ts';
+import { unknownObjectFields, unknownRolloutFields, validateObjectSchema, validateRolloutSchema } from '../api/validate.ts';
+import { compile, ExprSyntaxError } from '../analysis/expr/index.ts';
 import { validateRollout } from '../rollout/validate.ts';
 
 export interface LintFinding {
@@ -30,7 +34,11 @@ export interface LintFinding {
 export interface LintResult {
   findings: LintFinding[];
   rollouts: number;
+  /** AnalysisTemplates, ClusterAnalysisTemplates and AnalysisRuns checked. */
+  analysis: number;
 }
+
+const analysisKinds: ReadonlySet<string> = new Set(['AnalysisTemplate', 'ClusterAnalysisTemplate', 'AnalysisRun']);
 
 type Segment = string | number;
 
@@ -154,7 +162,23 @@ export function lintManifests(text: string, source: string): LintResult {
   const services = new Set(objects.filter((o) => kindOf(o) === 'Service' && o.value.apiVersion === 'v1').map(nameOf));
   const templates = new Set(objects.filter((o) => kindOf(o) === 'AnalysisTemplate').map(nameOf));
   const clusterTemplates = new Set(objects.filter((o) => kindOf(o) === 'ClusterAnalysisTemplate').map(nameOf));
-  const rollouts = objects.filter((o) => kindOf(o) === 'Rollout' && typeof o.value.apiVersion === 'string' && groupOfApiVersion(o.value.apiVersion) !== undefined);
+  const ours = (o: Located): boolean => typeof o.value.apiVersion === 'string' && groupOfApiVersion(o.value.apiVersion) !== undefined;
+  const rollouts = objects.filter((o) => kindOf(o) === 'Rollout' && ours(o));
+  const analysisObjects = objects.filter((o) => analysisKinds.has(kindOf(o)) && ours(o));
+
+  for (const o of analysisObjects) {
+    const object = `${kindOf(o)} "${nameOf(o) || '(no name)'}"`;
+    const add = (path: string, message: string): void => {
+      findings.push({ severity: 'error', source, ...(locate(o.doc, o.base, path, lines) ?? {}), object, ...(path === '' ? {} : { path }), message });
+    };
+    if (nameOf(o) === '') add('metadata.name', 'is required');
+    const schema = validateObjectSchema(o.value);
+    for (const issue of schema) add(issue.path, issue.message);
+    for (const path of unknownObjectFields(o.value)) add(path, 'unknown field: the API server would drop it silently (misspelt?)');
+    if (schema.length === 0) {
+      for (const issue of conditionIssues(o.value)) add(issue.path, issue.message);
+    }
+  }
 
   for (const o of rollouts) {
     const object = `Rollout "${nameOf(o) || '(no name)'}"`;
@@ -187,7 +211,28 @@ export function lintManifests(text: string, source: string): LintResult {
     }
   }
   findings.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  return { findings, rollouts: rollouts.length };
+  return { findings, rollouts: rollouts.length, analysis: analysisObjects.length };
+}
+
+/** Syntax errors in the metrics' conditions; conditions with `{{args.…}}` are checked once resolved, in a run. */
+function conditionIssues(obj: Record<string, unknown>): { path: string; message: string }[] {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const metrics = Array.isArray(spec.metrics) ? spec.metrics : [];
+  const issues: { path: string; message: string }[] = [];
+  metrics.forEach((metric, i) => {
+    if (!isRecord(metric)) return;
+    for (const field of ['successCondition', 'failureCondition'] as const) {
+      const source = metric[field];
+      if (typeof source !== 'string' || source.trim() === '' || source.includes('{{')) continue;
+      try {
+        compile(source);
+      } catch (error) {
+        if (!(error instanceof ExprSyntaxError)) throw error;
+        issues.push({ path: `spec.metrics[${String(i)}].${field}`, message: error.message });
+      }
+    }
+  });
+  return issues;
 }
 
 /** `file:line:col: error: Rollout "web": spec.replicas: Expected integer` */

@@ -29,28 +29,30 @@ Examples:
     .action(async (flags: LintFlags) => {
       const findings: LintFinding[] = [];
       let rollouts = 0;
+      let analysis = 0;
       for (const file of flags.filename) {
         const source = file === '-' ? 'stdin' : file;
         const result = lintManifests(await readSource(file), source);
         findings.push(...result.findings);
         rollouts += result.rollouts;
+        analysis += result.analysis;
       }
       const errors = findings.filter((f) => f.severity === 'error').length;
       const warnings = findings.length - errors;
       if (flags.output === 'json') {
-        process.stdout.write(`${JSON.stringify({ rollouts, errors, warnings, findings }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ rollouts, analysis, errors, warnings, findings }, null, 2)}\n`);
       } else {
         const style = styleFor(process.stdout, { noColor: !flags.color });
         for (const f of findings) {
           const line = findingLine(f);
           process.stdout.write(`${f.severity === 'error' ? line.replace(': error:', `: ${style.red('error')}:`) : line.replace(': warning:', `: ${style.yellow('warning')}:`)}\n`);
         }
-        const what = `${rollouts} Rollout${rollouts === 1 ? '' : 's'}`;
+        const what = [`${rollouts} Rollout${rollouts === 1 ? '' : 's'}`, ...(analysis === 0 ? [] : [`${analysis} analysis object${analysis === 1 ? '' : 's'}`])].join(', ');
         const summary = findings.length === 0 ? `${style.green('✔')} ${what}, no problems found`
           : `${errors > 0 ? style.red('✖') : style.yellow('!')} ${what}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
         process.stdout.write(`${summary}\n`);
       }
-      if (rollouts === 0 && errors === 0) throw new CliError(`${flags.filename.join(', ')}: no Rollout found (apiVersion aviary.dev/v1alpha1 or argoproj.io/v1alpha1, kind Rollout)`, ExitCode.usage);
+      if (rollouts + analysis === 0 && errors === 0) throw new CliError(`${flags.filename.join(', ')}: no Rollout or analysis object found (apiVersion aviary.dev/v1alpha1 or argoproj.io/v1alpha1, kind Rollout, AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun)`, ExitCode.usage);
       if (errors > 0) process.exitCode = ExitCode.failed;
     });
 }
