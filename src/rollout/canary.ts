@@ -1,5 +1,6 @@
 import type { CanaryStep, CanaryStrategy } from '../api/rollout.ts';
 import { parseDuration, formatDuration } from '../util/duration.ts';
+import type { AnalysisPlanner } from './analysis.ts';
 import type { PlanContext } from './context.ts';
 import { canaryFenceposts } from './int-or-percent.ts';
 import type { ReplicaSetView } from './observed.ts';
@@ -7,9 +8,10 @@ import { canaryStepReplicasReady, planBasicCanaryStep, type NamedReplicas } from
 
 /**
  * Plans a basic canary (no traffic routing): the canary's share of pods follows the steps' setWeight, pauses
- * wait for time or a promote, and the last step promotes the canary to stable.
+ * wait for time or a promote, analysis steps wait for their run (background analysis runs beside them), and the
+ * last step promotes the canary to stable. A failed analysis aborts back to the stable ReplicaSet.
  */
-export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
+export function planCanary(ctx: PlanContext, canary: CanaryStrategy, analysis: AnalysisPlanner): void {
   const steps = canary.steps ?? [];
   const { maxSurge, maxUnavailable } = canaryFenceposts(ctx.replicas, canary.maxSurge, canary.maxUnavailable);
   const { status } = ctx;
@@ -27,18 +29,23 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
   let weight = 100;
   let stepsDone = true;
   if (stable.hash !== ctx.hash) {
-    if (status.abort === true) {
-      weight = 0;
-      status.currentStepIndex = 0;
-      if ((status.pauseConditions ?? []).length > 0 || status.controllerPause === true) {
-        delete status.pauseConditions;
-        delete status.controllerPause;
+    const paused = ctx.rollout.spec.paused === true;
+    if (status.abort !== true) {
+      // Analysis is judged even while manually paused: a failure still aborts, an Inconclusive result still pauses.
+      if (paused) {
+        const index = status.currentStepIndex ?? 0;
+        analysis.observe('Step', (stepIndex) => stepIndex === index);
+        analysis.observe('Background');
+      } else if (canary.analysis !== undefined) {
+        analysis.background(canary.analysis);
       }
-    } else if (ctx.rollout.spec.paused === true) {
-      weight = currentSetWeight(steps, status.currentStepIndex ?? 0);
-    } else {
-      weight = runSteps(ctx, steps, { maxSurge, maxUnavailable, newRS, stable });
     }
+    if (status.abort !== true && paused) {
+      weight = currentSetWeight(steps, status.currentStepIndex ?? 0);
+    } else if (status.abort !== true) {
+      weight = runSteps(ctx, steps, { maxSurge, maxUnavailable, newRS, stable }, analysis);
+    }
+    if (status.abort === true) weight = abortCanary(ctx);
     stepsDone = (status.currentStepIndex ?? 0) >= steps.length;
   } else if (steps.length > 0) {
     status.currentStepIndex = steps.length;
@@ -68,6 +75,17 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy): void {
   }
 }
 
+/** Aborted: back to the stable ReplicaSet, steps from the start on a retry, pauses forgotten. */
+function abortCanary(ctx: PlanContext): number {
+  const { status } = ctx;
+  status.currentStepIndex = 0;
+  if ((status.pauseConditions ?? []).length > 0 || status.controllerPause === true) {
+    delete status.pauseConditions;
+    delete status.controllerPause;
+  }
+  return 0;
+}
+
 interface StepState {
   maxSurge: number;
   maxUnavailable: number;
@@ -76,14 +94,15 @@ interface StepState {
 }
 
 /** Advances through the steps that are done; returns the weight the canary should have now. */
-function runSteps(ctx: PlanContext, steps: readonly CanaryStep[], state: StepState): number {
+function runSteps(ctx: PlanContext, steps: readonly CanaryStep[], state: StepState, analysis: AnalysisPlanner): number {
   const { status } = ctx;
   let index = status.currentStepIndex ?? 0;
   if (status.promoteFull === true) {
     index = steps.length;
     if (status.controllerPause === true || (status.pauseConditions ?? []).length > 0) ctx.clearPause();
   }
-  while (index < steps.length) {
+  // An Inconclusive analysis holds the steps where they are until a promote accepts it.
+  while (index < steps.length && ctx.pauseCondition('InconclusiveAnalysisRun') === undefined) {
     const step = steps[index];
     if (step === undefined) break;
     const label = `Rollout step ${index + 1}/${steps.length} completed`;
@@ -109,6 +128,9 @@ function runSteps(ctx: PlanContext, steps: readonly CanaryStep[], state: StepSta
         ctx.event('Normal', 'RolloutStepCompleted', `${label} (${describe})`);
         ctx.clearPause();
       }
+    } else if (step.analysis !== undefined) {
+      if (analysis.step(index, step.analysis) !== 'done') break;
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (analysis)`);
     } else {
       // Validation rejects the other step kinds until they are implemented; never skip a step silently.
       break;

@@ -45,7 +45,7 @@ export class PlanContext {
     this.replicas = rollout.spec.replicas ?? 1;
     this.previous = rollout.status ?? {};
     this.status = structuredClone(this.previous);
-    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], serviceSelectors: [], status: this.status, events: [] };
+    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], serviceSelectors: [], createAnalysisRuns: [], terminateAnalysisRuns: [], deleteAnalysisRuns: [], status: this.status, events: [] };
     const computed = podTemplateHash(rollout.spec.template, this.previous.collisionCount ?? 0);
     this.views = observed.replicaSets.map(viewReplicaSet).sort((a, b) => a.revision - b.revision || a.createdAt.localeCompare(b.createdAt));
     this.newRS = this.views.find((v) => v.hash === computed || v.templateHash === computed) ?? this.#adopt(rollout, computed);

@@ -1,5 +1,7 @@
 import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
+import type { TemplateCatalog } from '../analysis/templates.ts';
 import type { PodMetadataChange } from './pod-metadata.ts';
 
 /** Labels and annotations that users and tools of Argo Rollouts read; Aviary writes the same names. */
@@ -22,7 +24,18 @@ export interface ObservedRollout {
   workload?: V1Deployment;
   /** Pods of the Rollout's ReplicaSets; needed only for restarts. */
   pods?: readonly PodView[];
+  /** What analysis needs; absent when the API group has no AnalysisRun kind installed (analysis is then off). */
+  analysis?: ObservedAnalysis;
   now: Date;
+}
+
+export interface ObservedAnalysis {
+  /** AnalysisRuns controlled by the Rollout. */
+  runs: readonly AnalysisRun[];
+  /** The templates the Rollout may reference: its namespace's AnalysisTemplates and the ClusterAnalysisTemplates. */
+  catalog: TemplateCatalog;
+  /** Names of every AnalysisRun in the namespace, so a new run never takes the name of another's. */
+  namesInUse?: ReadonlySet<string>;
 }
 
 /** A pod reduced to what a restart decides on. */
@@ -105,6 +118,12 @@ export interface RolloutPlan {
   evictPods: string[];
   /** Services whose selector must point at a pod template hash. */
   serviceSelectors: { service: string; hash: string }[];
+  /** AnalysisRuns to create, complete objects. */
+  createAnalysisRuns: AnalysisRun[];
+  /** AnalysisRuns (by name) to stop: spec.terminate set to true. */
+  terminateAnalysisRuns: string[];
+  /** AnalysisRuns (by name) past the history limits, or of ReplicaSets that are gone. */
+  deleteAnalysisRuns: string[];
   status: RolloutStatus;
   events: PlannedEvent[];
   /** Wake up again after this long even if nothing changes (pauses, deadlines). */

@@ -1,6 +1,7 @@
 import { applyRolloutDefaults } from '../api/defaults.ts';
 import type { RolloutPhase } from '../api/rollout.ts';
 import { validateRolloutSchema } from '../api/validate.ts';
+import { AnalysisPlanner, analysisAbortReason, clearAnalysisRunStatuses, failedAnalysisRun, resolveAnalyses, type AnalysisSummary } from './analysis.ts';
 import { planBlueGreen } from './bluegreen.ts';
 import { planCanary } from './canary.ts';
 import { getCondition, removeCondition, setCondition } from './conditions.ts';
@@ -27,14 +28,21 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
 
   const issues = workload.issues.length > 0 ? workload.issues : specIssues({ ...observed, rollout: workload.rollout });
   if (issues.length > 0) return planInvalid(ctx, issues);
+  const resolved = resolveAnalyses(rollout, observed.analysis?.catalog, { stable: status.stableRS ?? ctx.hash, latest: ctx.hash });
+  if (resolved.issues.length > 0) return planInvalid(ctx, resolved.issues);
   status.conditions = removeCondition(status.conditions ?? [], 'InvalidSpec');
 
   const { canary, blueGreen } = rollout.spec.strategy ?? {};
   startOverOnChange(ctx, canary === undefined ? undefined : podTemplateHash(canary.steps ?? []));
-  if (status.abort !== true) delete status.abortedAt;
+  if (status.abort !== true && status.abortedAt !== undefined) {
+    // A retry: the analyses run again from the start, with new runs.
+    delete status.abortedAt;
+    clearAnalysisRunStatuses(status);
+  }
 
-  if (canary !== undefined) planCanary(ctx, canary);
-  else if (blueGreen !== undefined) planBlueGreen(ctx, blueGreen);
+  const analysis = new AnalysisPlanner(ctx, resolved.specs, observed.analysis);
+  if (canary !== undefined) planCanary(ctx, canary, analysis);
+  else if (blueGreen !== undefined) planBlueGreen(ctx, blueGreen, analysis);
 
   if (canary !== undefined) {
     const stableHash = ctx.stableRS?.hash ?? ctx.hash;
@@ -49,7 +57,7 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   planPodMetadata(ctx);
   if (status.abort !== true) planRestart(ctx, restartBudget(ctx));
   pruneHistory(ctx);
-  summarize(ctx);
+  summarize(ctx, analysis.finish());
   planWorkloadScaleDown(ctx, observed.workload);
   return finish(ctx);
 }
@@ -105,7 +113,7 @@ function pruneHistory(ctx: PlanContext): void {
 }
 
 /** Counts, selector, conditions, phase and message — what users and tools read. */
-function summarize(ctx: PlanContext): void {
+function summarize(ctx: PlanContext, analysis: AnalysisSummary): void {
   const { status, previous, rollout, newRS } = ctx;
   const blueGreen = rollout.spec.strategy?.blueGreen;
   const sum = (pick: (v: (typeof ctx.views)[number]) => number): number => ctx.views.reduce((n, v) => n + pick(v), 0);
@@ -132,11 +140,13 @@ function summarize(ctx: PlanContext): void {
   // Progressing, with the progress deadline measured from the last observed change.
   const countsMoved = (['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'currentStepIndex'] as const).some((k) => status[k] !== previous[k]) ||
     status.currentPodHash !== previous.currentPodHash;
+  const failedRun = failedAnalysisRun(status);
+  const abortMessage = `Rollout aborted update to revision ${revision}${failedRun === undefined ? '' : `: ${analysisAbortReason(failedRun)}`}`;
   if (aborted) {
-    set('Progressing', 'False', 'RolloutAborted', `Rollout aborted update to revision ${revision}`);
+    set('Progressing', 'False', 'RolloutAborted', abortMessage);
     if (previous.abortedAt === undefined) {
       status.abortedAt = ctx.nowTime;
-      ctx.event('Warning', 'RolloutAborted', `Rollout aborted update to revision ${revision}`, 'trailing');
+      ctx.event('Warning', 'RolloutAborted', abortMessage, 'trailing');
     }
   } else if (paused) {
     set('Progressing', 'Unknown', 'RolloutPaused', 'Rollout is paused');
@@ -180,7 +190,7 @@ function summarize(ctx: PlanContext): void {
   const progressing = getCondition(conditions, 'Progressing');
   let phase: RolloutPhase;
   let message: string | undefined;
-  if (aborted) [phase, message] = ['Degraded', `RolloutAborted: Rollout aborted update to revision ${revision}`];
+  if (aborted) [phase, message] = ['Degraded', `RolloutAborted: ${abortMessage}`];
   else if (progressing?.reason === 'ProgressDeadlineExceeded') [phase, message] = ['Degraded', `ProgressDeadlineExceeded: ${progressing.message}`];
   else if (rollout.spec.paused === true) [phase, message] = ['Paused', 'manually paused'];
   else if (paused) [phase, message] = ['Paused', status.pauseConditions?.[0]?.reason ?? 'paused'];
@@ -189,6 +199,7 @@ function summarize(ctx: PlanContext): void {
     if ((newRS?.current ?? 0) < ctx.replicas && status.stableRS !== ctx.hash && rollout.spec.strategy?.canary !== undefined) message = 'more replicas need to be updated';
     else if ((newRS?.created ?? 0) < ctx.replicas) message = 'more replicas need to be updated';
     else if ((newRS?.available ?? 0) < (newRS?.current ?? 0)) message = 'updated replicas are still becoming available';
+    else if (analysis.waiting) message = 'waiting for analysis to complete';
     else if (blueGreen !== undefined && activeHash !== ctx.hash) message = 'active service cutover pending';
     else message = 'waiting for all steps to complete';
   } else if (otherPods && blueGreen === undefined) [phase, message] = ['Progressing', 'old replicas are pending termination'];

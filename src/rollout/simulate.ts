@@ -1,13 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
-import type { Rollout } from '../api/rollout.ts';
+import { isCompletedAnalysisPhase, type AnalysisRun, type AnalysisTemplate } from '../api/analysis.ts';
+import type { AnalysisPhase, Rollout } from '../api/rollout.ts';
+import type { TemplateCatalog } from '../analysis/templates.ts';
+import { analysisReferences } from './analysis.ts';
+import { kubeTime } from './context.ts';
 import { planRollout } from './plan.ts';
 import { podTemplateHashLabel, type PlannedEvent, type RolloutPlan } from './observed.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become
- * available at once (or never, for the pod template hashes listed in `unavailable`). Only the pure planner runs
- * here, so what it shows is what the controller would decide; `aviary plan` and the planner's tests drive it.
+ * available at once (or never, for the pod template hashes listed in `unavailable`). AnalysisRuns complete at
+ * once with `runPhase` (Successful unless a test says otherwise); the templates they come from are stand-ins
+ * unless a catalog is given. Only the pure planner runs here, so what it shows is what the controller would
+ * decide; `aviary plan` and the planner's tests drive it.
  */
 export class Simulation {
   rollout: Rollout;
@@ -16,11 +22,16 @@ export class Simulation {
   events: PlannedEvent[] = [];
   now = new Date('2026-01-01T00:00:00Z');
   unavailable = new Set<string>();
+  runs: AnalysisRun[] = [];
+  /** The phase a new AnalysisRun has when the next pass looks at it; `Running` keeps it measuring. */
+  runPhase: (run: AnalysisRun) => AnalysisPhase = () => 'Successful';
+  catalog: TemplateCatalog;
   lastPlan?: RolloutPlan;
 
   /** `services` are the names of Services to pretend exist, selecting the Rollout's pods. */
-  constructor(rollout: Rollout, services: Iterable<string> = []) {
+  constructor(rollout: Rollout, services: Iterable<string> = [], catalog?: TemplateCatalog) {
     this.rollout = structuredClone(rollout);
+    this.catalog = catalog ?? standInCatalog(rollout);
     this.rollout.metadata.generation ??= 1;
     const selector = { ...(rollout.spec.selector?.matchLabels ?? {}) };
     for (const name of services) this.services.set(name, { metadata: { name }, spec: { selector: { ...selector } } });
@@ -28,7 +39,7 @@ export class Simulation {
 
   /** One reconcile. Returns true when it changed anything. */
   reconcile(): boolean {
-    const plan = planRollout({ rollout: this.rollout, replicaSets: this.replicaSets, services: this.services, now: this.now });
+    const plan = planRollout({ rollout: this.rollout, replicaSets: this.replicaSets, services: this.services, analysis: { runs: this.runs, catalog: this.catalog }, now: this.now });
     this.lastPlan = plan;
     let changed = false;
     if (plan.createReplicaSet !== undefined) {
@@ -54,6 +65,7 @@ export class Simulation {
       if (svc?.spec?.selector !== undefined) svc.spec.selector = { ...svc.spec.selector, [podTemplateHashLabel]: hash };
       changed = true;
     }
+    if (this.#applyAnalysis(plan)) changed = true;
     if (!isDeepStrictEqual(plan.status, this.rollout.status)) {
       this.rollout.status = structuredClone(plan.status);
       changed = true;
@@ -84,6 +96,17 @@ export class Simulation {
     this.rollout.status = { ...this.rollout.status, pauseConditions: [] };
   }
 
+  /** Sets the phase (and message) of an AnalysisRun, as its controller would. */
+  setRunPhase(name: string, phase: AnalysisPhase, message?: string): void {
+    const run = this.runs.find((r) => r.metadata.name === name);
+    if (run === undefined) throw new Error(`no AnalysisRun ${name}; runs: ${this.runs.map((r) => r.metadata.name ?? '').join(', ')}`);
+    run.status = { phase, ...(message === undefined ? {} : { message }) };
+  }
+
+  run(name: string): AnalysisRun | undefined {
+    return this.runs.find((r) => r.metadata.name === name);
+  }
+
   /** spec.replicas of each ReplicaSet, by pod template hash. */
   replicaCounts(): Record<string, number> {
     return Object.fromEntries(this.replicaSets.map((rs) => [rs.metadata?.labels?.[podTemplateHashLabel] ?? '', rs.spec?.replicas ?? 0]));
@@ -95,6 +118,24 @@ export class Simulation {
 
   reasons(): string[] {
     return this.events.map((e) => e.reason);
+  }
+
+  #applyAnalysis(plan: RolloutPlan): boolean {
+    for (const created of plan.createAnalysisRuns) {
+      const run: AnalysisRun = { ...structuredClone(created), status: { phase: 'Pending' } };
+      run.metadata.creationTimestamp = kubeTime(this.now);
+      run.status = { phase: this.runPhase(run) };
+      this.runs.push(run);
+    }
+    for (const name of plan.terminateAnalysisRuns) {
+      const run = this.run(name);
+      if (run === undefined) continue;
+      run.spec.terminate = true;
+      // A terminated run completes with what it measured so far: Successful, as the AnalysisRun controller does.
+      if (!isCompletedAnalysisPhase(run.status?.phase)) run.status = { phase: 'Successful', message: 'Run Terminated' };
+    }
+    this.runs = this.runs.filter((r) => !plan.deleteAnalysisRuns.includes(r.metadata.name ?? ''));
+    return plan.createAnalysisRuns.length + plan.terminateAnalysisRuns.length + plan.deleteAnalysisRuns.length > 0;
   }
 
   private rs(name: string): V1ReplicaSet {
@@ -110,4 +151,19 @@ export class Simulation {
       rs.status = { replicas: want, readyReplicas: available, availableReplicas: available, observedGeneration: rs.metadata?.generation ?? 1 };
     }
   }
+}
+
+/** A template for every name the Rollout references, each with one metric: enough to plan without a cluster. */
+function standInCatalog(rollout: Rollout): TemplateCatalog {
+  const templates = new Map<string, AnalysisTemplate>();
+  const clusterTemplates = new Map<string, AnalysisTemplate>();
+  for (const ref of analysisReferences(rollout)) {
+    for (const { templateName, clusterScope } of ref.analysis.templates ?? []) {
+      if (templateName === undefined || templateName === '') continue;
+      const kind = clusterScope === true ? 'ClusterAnalysisTemplate' : 'AnalysisTemplate';
+      const template: AnalysisTemplate = { kind, metadata: { name: templateName }, spec: { metrics: [{ name: `${kind}/${templateName}`, provider: {} }] } };
+      (clusterScope === true ? clusterTemplates : templates).set(templateName, template);
+    }
+  }
+  return { templates, clusterTemplates };
 }

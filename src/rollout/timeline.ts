@@ -177,6 +177,7 @@ export function planTimeline(input: Rollout, options: TimelineOptions = {}): Tim
         const step = steps[i];
         const pause = step?.pause;
         const action = step?.setWeight !== undefined ? `setWeight: ${step.setWeight}`
+          : step?.analysis !== undefined ? 'analysis'
           : pause === undefined ? 'step'
           : pause.duration === undefined ? 'pause' : `pause: ${durationText(parseDuration(pause.duration))}`;
         addRow(before, { step: i + 1, action, weight: currentSetWeight(steps, i) }, pause !== undefined);

@@ -9,7 +9,7 @@ export interface SpecIssue {
 }
 
 /** Features of the Rollout API that this controller accepts in the schema but does not run yet. */
-const stepsNotYetSupported = ['setCanaryScale', 'analysis', 'experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin'] as const;
+const stepsNotYetSupported = ['setCanaryScale', 'experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin'] as const;
 
 /**
  * Semantic checks the CRD schema cannot express. `existingServices` are the names of Services found in the
@@ -48,7 +48,6 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
   if (canary !== undefined) {
     const base = 'spec.strategy.canary';
     if (canary.trafficRouting !== undefined) add(`${base}.trafficRouting`, 'traffic routing is not supported yet by this controller');
-    if (canary.analysis !== undefined) add(`${base}.analysis`, 'background analysis is not supported yet by this controller');
     if (canary.canaryService !== undefined && canary.canaryService === canary.stableService) {
       add(`${base}.stableService`, 'must differ from canaryService');
     }
@@ -77,8 +76,6 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
     }
     requireService(`${base}.activeService`, blueGreen.activeService);
     requireService(`${base}.previewService`, blueGreen.previewService);
-    if (blueGreen.prePromotionAnalysis !== undefined) add(`${base}.prePromotionAnalysis`, 'analysis is not supported yet by this controller');
-    if (blueGreen.postPromotionAnalysis !== undefined) add(`${base}.postPromotionAnalysis`, 'analysis is not supported yet by this controller');
     if (blueGreen.previewReplicaCount !== undefined && blueGreen.previewReplicaCount < 0) add(`${base}.previewReplicaCount`, 'must be >= 0');
   }
   return issues;
