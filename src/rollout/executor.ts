@@ -21,7 +21,7 @@ export interface ExecutorOptions {
 export type ExecuteOutcome = 'applied' | 'status-written' | 'collision';
 
 /** Events that report a write rather than a status transition: recorded once their write is done, whatever follows. */
-const writeEventReasons: ReadonlySet<string> = new Set(['NewReplicaSetCreated', 'ScalingReplicaSet', 'ScalingDeployment']);
+const writeEventReasons: ReadonlySet<string> = new Set(['NewReplicaSetCreated', 'ScalingReplicaSet', 'ScalingDeployment', 'SwitchService']);
 
 /**
  * Applies a plan: only the writes it lists, each a minimal merge patch, and the status last with the Rollout's
