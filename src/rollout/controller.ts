@@ -1,15 +1,18 @@
 import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
+import { templateKey, templateKeys, type TemplateCatalog } from '../analysis/templates.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { keyOf, splitKey, thaw, type DeepReadonly } from '../runtime/objects.ts';
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { controllerUidIndex } from '../runtime/store.ts';
+import { analysisReferences } from './analysis.ts';
 import { RolloutExecutor } from './executor.ts';
 import { RolloutMetrics } from './metrics.ts';
-import { podTemplateHashLabel, type PodView } from './observed.ts';
+import { podTemplateHashLabel, type ObservedAnalysis, type PodView } from './observed.ts';
 import { planRollout } from './plan.ts';
 
 export interface RolloutControllerOptions {
@@ -17,6 +20,11 @@ export interface RolloutControllerOptions {
   /** Watch one namespace only; default all. */
   namespace?: string;
   workers?: number;
+  /**
+   * The cluster serves the group's AnalysisRun and AnalysisTemplate kinds: runs and templates are watched and
+   * analysis drives the Rollouts. Without them, a Rollout that asks for analysis is InvalidSpec.
+   */
+  analysis?: boolean;
 }
 
 /** The Services a Rollout points at, whose existence and selectors the plan depends on. */
@@ -79,12 +87,13 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
 
+  const analysis = options.analysis === true ? analysisInformers(manager, apiVersion, options.namespace) : undefined;
   const metrics = RolloutMetrics.for(manager.registry, rollouts);
-  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods, deployments, metrics });
+  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods, deployments, metrics, ...(analysis === undefined ? {} : { analysis }) });
   rollouts.onAdd((r) => {
     manager.events.normal(r, 'RolloutAddedToInformer', 'Rollout resource added to informer: ' + keyOf(r.metadata.namespace, r.metadata.name ?? ''));
   });
-  return new Controller({ name: `rollout.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
+  const controller = new Controller({ name: `rollout.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
     .primary(rollouts)
     .owns(replicaSets, { apiVersion, kind: 'Rollout' })
     .watches(deployments, (d) => rollouts.list(d.metadata?.namespace)
@@ -99,6 +108,81 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     .watches(services, (svc) => rollouts.list(svc.metadata?.namespace)
       .filter((r) => referencedServices(r).includes(svc.metadata?.name ?? ''))
       .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? '')));
+  if (analysis === undefined) return controller;
+  // A template that appears, changes or goes is looked at by the Rollouts that reach it (nested ones included).
+  const referencing = (key: string, namespace: string | undefined): string[] => {
+    const catalogs = new Map<string, TemplateCatalog>();
+    const catalogFor = (ns: string): TemplateCatalog => {
+      const catalog = catalogs.get(ns) ?? catalogOf(analysis, ns);
+      catalogs.set(ns, catalog);
+      return catalog;
+    };
+    return rollouts.list(namespace)
+      // Read only: the cached Rollout is not copied for this.
+      .filter((r) => templateKeys(analysisReferences(r as Rollout).flatMap((ref) => ref.analysis.templates ?? []), catalogFor(r.metadata.namespace ?? '')).has(key))
+      .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? ''));
+  };
+  return controller
+    .owns(analysis.runs, { apiVersion, kind: 'Rollout' })
+    .watches(analysis.templates, (t) => referencing(templateKey('AnalysisTemplate', t.metadata.name ?? ''), t.metadata.namespace))
+    .watches(analysis.clusterTemplates, (t) => referencing(templateKey('ClusterAnalysisTemplate', t.metadata.name ?? ''), undefined));
+}
+
+interface AnalysisInformers {
+  runs: Informer<AnalysisRun>;
+  templates: Informer<AnalysisTemplate>;
+  clusterTemplates: Informer<ClusterAnalysisTemplate>;
+}
+
+/**
+ * AnalysisRuns (indexed by controller uid; the informer is shared with the AnalysisRun controller, so it is not
+ * transformed) and the two template kinds of the Rollouts' group.
+ */
+function analysisInformers(manager: Manager, apiVersion: string, namespace: string | undefined): AnalysisInformers {
+  const scope = namespace === undefined ? {} : { namespace };
+  return {
+    runs: manager.informers.informer<AnalysisRun>({
+      resource: { apiVersion, kind: 'AnalysisRun', plural: 'analysisruns' },
+      indexers: { controller: controllerUidIndex },
+      ...scope,
+    }),
+    templates: manager.informers.informer<AnalysisTemplate>({ resource: { apiVersion, kind: 'AnalysisTemplate', plural: 'analysistemplates' }, ...scope }),
+    clusterTemplates: manager.informers.informer<ClusterAnalysisTemplate>({
+      resource: { apiVersion, kind: 'ClusterAnalysisTemplate', plural: 'clusteranalysistemplates', namespaced: false },
+    }),
+  };
+}
+
+/** The templates a Rollout in `namespace` may reference, as copies the resolver may read freely. */
+function catalogOf(analysis: AnalysisInformers, namespace: string | undefined): TemplateCatalog {
+  const byName = <T extends AnalysisTemplate>(items: readonly DeepReadonly<T>[]): Map<string, T> =>
+    new Map(items.map((t) => [t.metadata.name ?? '', thaw<T>(t)]));
+  return { templates: byName<AnalysisTemplate>(analysis.templates.list(namespace)), clusterTemplates: byName<ClusterAnalysisTemplate>(analysis.clusterTemplates.list()) };
+}
+
+/**
+ * What the planner reads of a Rollout's AnalysisRuns: names, labels, phases — not their measurements, which can be
+ * large, so nothing is deep-copied per reconcile.
+ */
+function observedAnalysis(analysis: AnalysisInformers, rollout: Rollout): ObservedAnalysis {
+  const namespace = rollout.metadata.namespace;
+  const runs = analysis.runs.byIndex('controller', rollout.metadata.uid ?? '').map((run): AnalysisRun => ({
+    metadata: {
+      name: run.metadata.name,
+      labels: { ...run.metadata.labels },
+      ...(run.metadata.creationTimestamp === undefined ? {} : { creationTimestamp: run.metadata.creationTimestamp }),
+      ...(run.metadata.deletionTimestamp === undefined ? {} : { deletionTimestamp: run.metadata.deletionTimestamp }),
+    },
+    spec: { metrics: [], ...(run.spec.terminate === undefined ? {} : { terminate: run.spec.terminate }) },
+    ...(run.status === undefined ? {} : { status: { phase: run.status.phase, ...(run.status.message === undefined ? {} : { message: run.status.message }) } }),
+  }));
+  const asks = analysisReferences(rollout).length > 0;
+  return {
+    runs,
+    // Templates are read only for Rollouts that reference some; the others only need their runs (to stop them).
+    catalog: asks ? catalogOf(analysis, namespace) : { templates: new Map(), clusterTemplates: new Map() },
+    ...(asks ? { namesInUse: new Set(analysis.runs.list(namespace).map((r) => r.metadata.name ?? '')) } : {}),
+  };
 }
 
 interface ReconcilerDeps {
@@ -110,6 +194,7 @@ interface ReconcilerDeps {
   pods: Informer<V1Pod>;
   deployments: Informer<V1Deployment>;
   metrics: RolloutMetrics;
+  analysis?: AnalysisInformers;
 }
 
 /** How soon a reconcile that found its own status write not yet in the cache looks again, if no event comes first. */
@@ -176,9 +261,11 @@ export class RolloutReconciler implements Reconciler {
     }));
     const workloadName = rollout.spec.workloadRef?.name;
     const deployment = workloadName === undefined ? undefined : this.#deps.deployments.getByName(namespace, workloadName);
+    const analysis = this.#deps.analysis;
     const plan = planRollout({
       rollout, replicaSets, services, pods, now: new Date(),
       ...(deployment === undefined ? {} : { workload: thaw<V1Deployment>(deployment) }),
+      ...(analysis === undefined ? {} : { analysis: observedAnalysis(analysis, rollout) }),
     });
     const outcome = await this.#executor.apply(rollout, plan, signal);
     if (outcome === 'collision') return { requeueAfter: 0 };

@@ -1,4 +1,5 @@
 import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { EventRecorder } from '../runtime/events.ts';
 import { isApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
@@ -86,6 +87,7 @@ export class RolloutExecutor {
         spec: { selector: { [podTemplateHashLabel]: hash } },
       }, signal);
     }
+    await this.#analysisRuns(rollout, plan, signal);
     const statusPatch = mergePatch(rollout.status ?? {}, plan.status);
     if (statusPatch !== undefined) {
       try {
@@ -131,6 +133,37 @@ export class RolloutExecutor {
       status: { collisionCount: (rollout.status?.collisionCount ?? 0) + 1 },
     }, signal);
     return 'collision';
+  }
+
+  /** Creates, terminates and deletes AnalysisRuns, before the status that names them is written. */
+  async #analysisRuns(rollout: Rollout, plan: RolloutPlan, signal: AbortSignal): Promise<void> {
+    const runPath = (name?: string): string => resourcePath(this.#apiVersion, 'analysisruns', rollout.metadata.namespace, name);
+    for (const run of plan.createAnalysisRuns) {
+      try {
+        await this.#client.request({ method: 'POST', path: runPath(), body: run, signal });
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        // Created by an earlier pass whose status write was lost, and not in the cache yet: it is the same run.
+        const existing = await this.#client.request<AnalysisRun>({ method: 'GET', path: runPath(run.metadata.name), signal });
+        if (existing.metadata.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) !== true) {
+          throw new Error(`AnalysisRun ${rollout.metadata.namespace ?? ''}/${run.metadata.name ?? ''} exists and is not Rollout ${rollout.metadata.name ?? ''}'s: the name will be chosen again from a fresher cache`, { cause: error });
+        }
+      }
+    }
+    for (const name of plan.terminateAnalysisRuns) {
+      try {
+        await this.#patch(runPath(name), { spec: { terminate: true } }, signal);
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
+    for (const name of plan.deleteAnalysisRuns) {
+      try {
+        await this.#client.request({ method: 'DELETE', path: runPath(name), signal });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    }
   }
 
   /** Evicts rather than deletes, so PodDisruptionBudgets are honoured; a refused eviction waits for a later pass. */

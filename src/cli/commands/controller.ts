@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { aviaryGroup, argoprojGroup, type ApiGroup } from '../../api/groups.ts';
+import { apiVersionOf, aviaryGroup, argoprojGroup, type ApiGroup } from '../../api/groups.ts';
 import { analysisRunController } from '../../analysis/controller.ts';
 import { rolloutController } from '../../rollout/controller.ts';
-import { isNotFound, type KubeClient } from '../../runtime/rest.ts';
+import { servesResource } from '../../runtime/discovery.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { Manager } from '../../runtime/manager.ts';
 import { KubeconfigError, loadKubeConnection } from '../../runtime/kubeconfig.ts';
@@ -59,9 +59,10 @@ export function controllerCommand(): Command {
       });
       for (const group of [aviaryGroup, ...flags.compat.map((m) => compatGroups[m]).filter((g) => g !== undefined)]) {
         const scope = { workers: flags.workers, ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }) };
-        manager.addController(rolloutController(manager, { group, ...scope }));
         // Analysis is optional: a cluster with only the Rollout CRD still gets Rollouts reconciled.
-        if (await servesResource(manager.client, group, 'analysisruns')) manager.addController(analysisRunController(manager, { group, ...scope }));
+        const analysis = await servesResource(manager.client, apiVersionOf(group), 'analysisruns');
+        manager.addController(rolloutController(manager, { group, analysis, ...scope }));
+        if (analysis) manager.addController(analysisRunController(manager, { group, ...scope }));
         else logger.warn({ group: group.name }, 'AnalysisRun CRD not installed: analysis is off for this group (`aviary install` adds it)');
       }
       logger.info({ compat: flags.compat, namespace: flags.namespace ?? '(all)', leaderElect: flags.leaderElect }, 'starting');
@@ -75,17 +76,6 @@ function connectionFromFlags(flags: { kubeconfig?: string; context?: string }): 
     return loadKubeConnection({ ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }), ...(flags.context === undefined ? {} : { context: flags.context }) });
   } catch (error) {
     if (error instanceof KubeconfigError) throw new CliError(error.message, ExitCode.usage);
-    throw error;
-  }
-}
-
-/** Whether the API server serves a resource in the group's version (its CRD is installed). */
-async function servesResource(client: KubeClient, group: ApiGroup, plural: string): Promise<boolean> {
-  try {
-    const list = await client.get<{ resources?: { name: string }[] }>(`/apis/${group.name}/${group.version}`);
-    return (list.resources ?? []).some((r) => r.name === plural);
-  } catch (error) {
-    if (isNotFound(error)) return false;
     throw error;
   }
 }
