@@ -29,6 +29,8 @@ describe('canary Rollouts', () => {
     await rollouts.promote('seq');
     const healthy = await rollouts.waitForPhase('seq', 'Healthy');
     assert.equal(healthy.status?.stableRS, healthy.status?.currentPodHash);
+    // The controller records a pass's Events once its status write returns, which may be after the test sees it.
+    await ns.waitFor('the second RolloutCompleted', () => Promise.resolve(suite.controller.reasonsFor('seq').filter((r) => r === 'RolloutCompleted').length === 2));
 
     assert.deepEqual(suite.controller.reasonsFor('seq'), [
       'RolloutAddedToInformer', 'RolloutUpdated', 'NewReplicaSetCreated', 'RolloutNotCompleted', 'ScalingReplicaSet', 'RolloutCompleted',

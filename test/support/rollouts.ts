@@ -40,9 +40,11 @@ export class Rollouts {
   }
 
   /** promote as the reference defines it: clear the pause conditions and unpause. */
+  /** As `aviary promote` does it: the pause conditions cleared, and spec.paused lifted only when set. */
   async promote(name: string): Promise<void> {
+    const manuallyPaused = (await this.get(name)).spec.paused === true;
     await this.patchStatus(name, { pauseConditions: null });
-    await this.patchSpec(name, { paused: false });
+    if (manuallyPaused) await this.patchSpec(name, { paused: false });
   }
 
   async replicaSets(name: string): Promise<V1ReplicaSet[]> {
