@@ -155,17 +155,19 @@ export interface HistoryRun {
   name: string;
   phase: string;
   hash: string | undefined;
+  /** The revision annotation (0 without one): creation times have whole seconds, so they often tie. */
+  revision: number;
   createdAt: string;
 }
 
 /**
  * Runs to delete among those no longer shown in status: runs of ReplicaSets that are gone (or without a hash),
  * then, newest first, the Successful ones beyond `successful` and the Failed/Error/Inconclusive ones beyond
- * `unsuccessful`. Runs still measuring are never counted.
+ * `unsuccessful`. Newest is by revision, then creation time. Runs still measuring are never counted.
  */
 export function runsBeyondHistory(runs: readonly HistoryRun[], replicaSetHashes: ReadonlySet<string>, limits: { successful: number; unsuccessful: number }): string[] {
   let { successful, unsuccessful } = limits;
-  const newestFirst = [...runs].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
+  const newestFirst = [...runs].sort((a, b) => b.revision - a.revision || b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
   const remove: string[] = [];
   for (const run of newestFirst) {
     if (run.hash === undefined || !replicaSetHashes.has(run.hash)) remove.push(run.name);
@@ -187,6 +189,7 @@ interface RunRef {
   kind: string | undefined;
   hash: string | undefined;
   stepIndex: number | undefined;
+  revision: number;
   /** status.phase; '' for a run created in this pass or not yet picked up by its controller. */
   phase: AnalysisPhase | '';
   message: string | undefined;
@@ -198,11 +201,13 @@ interface RunRef {
 function refOf(run: AnalysisRun): RunRef {
   const labels = run.metadata.labels ?? {};
   const index = labels[stepIndexLabel];
+  const revision = Number(run.metadata.annotations?.[revisionAnnotation] ?? 0);
   return {
     name: run.metadata.name ?? '',
     kind: labels[rolloutTypeLabel],
     hash: labels[podTemplateHashLabel],
     stepIndex: index === undefined || !/^\d+$/.test(index) ? undefined : Number(index),
+    revision: Number.isInteger(revision) ? revision : 0,
     phase: run.status?.phase ?? '',
     message: run.status?.message,
     terminating: run.spec.terminate === true,
@@ -393,7 +398,7 @@ export class AnalysisPlanner {
       spec: structuredClone(spec),
     };
     ctx.plan.createAnalysisRuns.push(run);
-    const ref: RunRef = { name, kind, hash: ctx.hash, stepIndex, phase: '', message: undefined, terminating: false, deleting: false, createdAt: ctx.nowTime };
+    const ref: RunRef = { name, kind, hash: ctx.hash, stepIndex, revision: ctx.revision, phase: '', message: undefined, terminating: false, deleting: false, createdAt: ctx.nowTime };
     this.#runs.push(ref);
     return ref;
   }

@@ -170,6 +170,7 @@ function observedAnalysis(analysis: AnalysisInformers, rollout: Rollout): Observ
     metadata: {
       name: run.metadata.name,
       labels: { ...run.metadata.labels },
+      annotations: { ...run.metadata.annotations },
       ...(run.metadata.creationTimestamp === undefined ? {} : { creationTimestamp: run.metadata.creationTimestamp }),
       ...(run.metadata.deletionTimestamp === undefined ? {} : { deletionTimestamp: run.metadata.deletionTimestamp }),
     },
