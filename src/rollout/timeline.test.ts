@@ -36,6 +36,20 @@ interface Case {
 
 const cases: Case[] = [
   {
+    name: 'canary: analysis steps and background analysis are taken to succeed at once',
+    rollout: rollout({ canary: { analysis: { templates: [{ templateName: 'errors', clusterScope: true }] }, steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: 'rate' }] } }, { setWeight: 60 }] } }),
+    columns: ['stable', 'canary'],
+    rows: [
+      [undefined, 'update: new ReplicaSet', [10, 0], 0, none, 0],
+      [1, 'setWeight: 20', [8, 2], 20, none, 0],
+      [2, 'analysis', [8, 2], 20, none, 0],
+      [3, 'setWeight: 60', [4, 6], 60, none, 0],
+      [undefined, 'complete', [0, 10], 100, none, 0],
+    ],
+    minimumSeconds: 0,
+    manualPromotions: 0,
+  },
+  {
     name: 'canary: setWeight, timed pause, indefinite pause',
     rollout: rollout({ canary: { steps: [{ setWeight: 41 }, { pause: { duration: '30s' } }, { setWeight: 60 }, { pause: {} }] } }),
     columns: ['stable', 'canary'],
