@@ -2,7 +2,7 @@
  * The controller as a separate process (`bin/aviary controller`), so its memory is its own: RSS from
  * /proc/<pid>/status, and its /metrics (prom-client's process and Node.js metrics plus aviary_*).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -13,6 +13,16 @@ import { fileURLToPath } from 'node:url';
 import { parsePrometheusText, sumSamples, type Sample } from './prometheus.ts';
 
 const aviaryBin = fileURLToPath(new URL('../../bin/aviary', import.meta.url));
+
+/** The unit of utime and stime in /proc/<pid>/stat (USER_HZ; 100 on practically every Linux). */
+const clockTicksPerSecond = ((): number => {
+  try {
+    const n = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isInteger(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+})();
 
 export interface ControllerProcessOptions {
   kubeconfig: string;
@@ -120,6 +130,17 @@ export class ControllerProcess {
       heapTotalBytes: sumSamples(samples, 'nodejs_heap_size_total_bytes'),
       externalBytes: sumSamples(samples, 'nodejs_external_memory_bytes'),
     };
+  }
+
+  /** CPU time the process has used since it started, user + system (utime + stime of /proc/<pid>/stat), in seconds. */
+  async cpuSeconds(): Promise<number> {
+    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may contain spaces: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`unexpected /proc/${this.pid}/stat: ${stat.slice(0, 200)}`);
+    return (utime + stime) / clockTicksPerSecond;
   }
 
   /** Open sockets (TCP connections and listeners) of the process, from /proc/<pid>/fd. */

@@ -1,6 +1,6 @@
 /**
- * Cluster access for the Rollout benchmarks: the local cluster (reused when running, started otherwise), a raw
- * JSON client, the Rollout CRD, benchmark namespaces and Rollout manifests.
+ * Cluster access for the benchmarks: the local cluster (reused when running, started otherwise), a raw JSON
+ * client, the aviary.dev CRDs, benchmark namespaces and Rollout manifests.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -13,8 +13,6 @@ import { KubeClient, isNotFound, resourcePath } from '../../src/runtime/rest.ts'
 
 export const rolloutApiVersion = 'aviary.dev/v1alpha1';
 export const benchLabel = 'bench.aviary.dev/role';
-const crdName = 'rollouts.aviary.dev';
-const crdFile = new URL('../../deploy/crds/aviary.dev_rollouts.yaml', import.meta.url);
 
 export interface BenchCluster {
   kubeconfig: string;
@@ -35,6 +33,22 @@ export const replicaSetsPath = (namespace: string, name?: string): string => res
 
 /** Server-side applies the aviary.dev Rollout CRD when it is missing, and waits until it is served. */
 export async function ensureRolloutCrd(client: KubeClient): Promise<'present' | 'installed'> {
+  return ensureAviaryCrd(client, 'rollouts');
+}
+
+/** The aviary.dev analysis CRDs (AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate): 'installed' if any was missing. */
+export async function ensureAnalysisCrds(client: KubeClient): Promise<'present' | 'installed'> {
+  const results = [];
+  for (const plural of ['analysisruns', 'analysistemplates', 'clusteranalysistemplates']) results.push(await ensureAviaryCrd(client, plural));
+  return results.includes('installed') ? 'installed' : 'present';
+}
+
+/**
+ * Server-side applies `deploy/crds/aviary.dev_<plural>.yaml` when the CRD is missing, and waits until it is
+ * Established and the resource can be listed.
+ */
+export async function ensureAviaryCrd(client: KubeClient, plural: string): Promise<'present' | 'installed'> {
+  const crdName = `${plural}.aviary.dev`;
   const path = resourcePath('apiextensions.k8s.io/v1', 'customresourcedefinitions', undefined, crdName);
   let result: 'present' | 'installed' = 'present';
   try {
@@ -45,7 +59,7 @@ export async function ensureRolloutCrd(client: KubeClient): Promise<'present' | 
       method: 'PATCH',
       path,
       query: { fieldManager: 'aviary-bench', force: true },
-      body: await readFile(crdFile, 'utf8'),
+      body: await readFile(new URL(`../../deploy/crds/aviary.dev_${plural}.yaml`, import.meta.url), 'utf8'),
       contentType: 'application/apply-patch+yaml',
     });
     result = 'installed';
@@ -59,7 +73,7 @@ export async function ensureRolloutCrd(client: KubeClient): Promise<'present' | 
   // Established can precede the first successful list by a moment.
   for (let i = 0; ; i++) {
     try {
-      await client.get(resourcePath(rolloutApiVersion, 'rollouts'), { limit: 1 });
+      await client.get(resourcePath(rolloutApiVersion, plural), { limit: 1 });
       return result;
     } catch (error) {
       if (i > 100) throw error;

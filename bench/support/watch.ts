@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { Informer } from '../../src/runtime/informer.ts';
 import type { DeepReadonly } from '../../src/runtime/objects.ts';
@@ -24,6 +25,14 @@ export function rolloutInformer(client: KubeClient, namespace: string, labelSele
 export function replicaSetInformer(client: KubeClient, namespace: string, labelSelector?: string): Informer<V1ReplicaSet> {
   return new Informer<V1ReplicaSet>(client, {
     resource: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
+    namespace,
+    ...(labelSelector === undefined ? {} : { labelSelector }),
+  });
+}
+
+export function analysisRunInformer(client: KubeClient, namespace: string, labelSelector?: string): Informer<AnalysisRun> {
+  return new Informer<AnalysisRun>(client, {
+    resource: { apiVersion: rolloutApiVersion, kind: 'AnalysisRun', plural: 'analysisruns' },
     namespace,
     ...(labelSelector === undefined ? {} : { labelSelector }),
   });
