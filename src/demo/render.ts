@@ -28,6 +28,8 @@ export interface ProgressView {
   step?: { index: number; total: number; current?: string };
   /** Canary only: the weight the steps have set so far. */
   setWeight?: number;
+  /** The AnalysisRun the step waits for, and its phase: `analysis Running`. */
+  analysis?: string;
   phase: string;
   message?: string;
 }
@@ -87,6 +89,8 @@ export function progressView(rollout: RolloutLike, replicaSets: readonly Replica
     view.step = { index, total: steps.length, ...(current === undefined ? {} : { current }) };
     view.setWeight = currentSetWeight(steps as CanaryStep[], index);
   }
+  const run = status.canary?.currentStepAnalysisRunStatus;
+  if (run !== undefined) view.analysis = run.status;
   return view;
 }
 
@@ -133,6 +137,11 @@ export function formatView(view: ProgressView, paint: Paint = plain): string {
     const position = step.index >= step.total ? `steps ${step.total}/${step.total} done` : `step ${stepNumber(step.index, step.total)}`;
     const pause = step.current?.startsWith('pause') === true ? `  ${paint.yellow(step.current)}` : '';
     parts.push(`${position}  setWeight ${view.setWeight ?? 0}${pause}`);
+  }
+  if (view.analysis !== undefined) {
+    const phase = view.analysis;
+    const painted = phase === 'Successful' ? paint.green(phase) : phase === 'Failed' || phase === 'Error' ? paint.red(phase) : paint.cyan(phase);
+    parts.push(`analysis ${painted}`);
   }
   parts.push(`${paintPhase(view.phase, paint)}${view.message === undefined ? '' : `: ${view.message}`}`);
   return parts.join('   ');

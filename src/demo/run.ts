@@ -1,7 +1,9 @@
 /**
  * `aviary demo`: a whole release on the local cluster, watched live. Brings the cluster up when needed, installs
  * the CRDs, runs the controller in this process, deploys an example, releases a new image and shows every change
- * of the Rollout and its ReplicaSets until it is Healthy, promoting through pauses that wait for a promote.
+ * of the Rollout and its ReplicaSets until it is Healthy, promoting through pauses that wait for a promote. With
+ * analysis (`--scenario canary-analysis`, `--failing`), a real Prometheus judges the release; `--failing` releases a
+ * version that fails requests and ends when the analysis has rolled it back.
  */
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +25,7 @@ import { formatDuration } from '../util/duration.ts';
 import { RolloutObserver, type ObservedState } from './observer.ts';
 import { indefinitePause, promote, type IndefinitePause } from './promote.ts';
 import { formatView, progressView, type Paint } from './render.ts';
+import { needsPrometheus, pointAtPrometheus, startDemoMetrics, type DemoMetrics } from './metrics.ts';
 import { loadExample, scenario, type ScenarioName } from './scenarios.ts';
 
 /** Marks namespaces the demo created, the only ones it will delete to start afresh. */
@@ -36,6 +39,8 @@ export interface DemoOptions {
   /** Wait for Enter at pauses that need a promote; otherwise promote after promoteDelayMs. */
   interactive: boolean;
   promoteDelayMs?: number;
+  /** Release a version that fails its analysis; the demo succeeds when the Rollout has rolled it back. */
+  failing?: boolean;
   /** Use this cluster instead of the local one. */
   kubeconfig?: string;
   context?: string;
@@ -75,7 +80,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const client = new KubeClient(kubeConfig, { userAgent: 'aviary-demo' });
   const observer = new RolloutObserver(client, { apiVersion: `${group.name}/${group.version}`, namespace, name });
+  const failing = options.failing === true;
   let controller: RunningController | undefined;
+  let metrics: DemoMetrics | undefined;
   let phase: Phase = 'first deploy';
   let lastLine = '';
   const stopRendering = observer.onChange((state) => {
@@ -96,15 +103,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     controller = await startRolloutController({ kubeConfig, namespace, groups: [group], logger });
     progress(`controller running in this process, reconciling Rollouts in namespace ${namespace}`);
     await observer.start(timeout);
+    let rollout = example.rollout;
+    if (needsPrometheus(rollout)) {
+      metrics = await startDemoMetrics({ rollout: name, failing, replicaSets: () => observer.state().replicaSets, progress });
+      rollout = pointAtPrometheus(rollout, metrics.prometheusUrl);
+    }
 
     out.write(`\n${paint.bold(`Deploying examples/${options.scenario} (Rollout ${name}, ${example.rollout.spec.replicas ?? 1} replicas) into namespace ${namespace}`)}\n`);
     await applyObjects(client, example.others, { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
-    const [applied] = await applyObjects(client, [example.rollout], { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
+    const [applied] = await applyObjects(client, [rollout], { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
     await untilHealthy(observer, applied?.metadata.generation ?? 1, timeout);
 
     phase = 'release';
     const container = example.rollout.spec.template?.spec?.containers[0];
-    out.write(`\n${paint.bold(`Releasing ${nextImage} (was ${container?.image ?? '?'})`)}\n`);
+    out.write(`\n${paint.bold(`Releasing ${nextImage} (was ${container?.image ?? '?'})${failing ? ': a version that fails 30% of its requests' : ''}`)}\n`);
+    const stableBefore = observer.state().rollout?.status?.stableRS;
+    metrics?.releasing(stableBefore);
     const releaseStarted = Date.now();
     const updated = await client.request<Rollout>({
       method: 'PATCH',
@@ -116,7 +130,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       contentType: 'application/json-patch+json',
       signal: timeout,
     });
-    await releaseUntilHealthy({ observer, client, generation: updated.metadata.generation ?? 1, signal: timeout, interactive: options.interactive, promoteDelayMs: options.promoteDelayMs ?? 2000, say, paint, stdin: options.stdin ?? process.stdin });
+    const release = { observer, client, generation: updated.metadata.generation ?? 1, signal: timeout, interactive: options.interactive, promoteDelayMs: options.promoteDelayMs ?? 2000, say, paint, stdin: options.stdin ?? process.stdin };
+    if (failing) {
+      const rolledBack = await releaseUntilRolledBack(release, stableBefore);
+      const releaseMs = Date.now() - releaseStarted;
+      out.write(`\n${paint.green('✔')} ${paint.bold(`the analysis failed the release and Aviary rolled it back`)}: ${rolledBack}; ` +
+        `the stable version keeps serving (revision ${revisionOf(observer.state(), stableBefore)}). The release took ${seconds(releaseMs)}, the whole demo ${seconds(Date.now() - started)}.\n`);
+      return { kubeConfig, local, elapsedMs: Date.now() - started, releaseMs };
+    }
+    await releaseUntilHealthy(release);
 
     const final = observer.state().rollout;
     const releaseMs = Date.now() - releaseStarted;
@@ -135,6 +157,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     stopRendering();
     await observer.stop();
     await controller?.stop();
+    await metrics?.stop();
     client.close();
   }
 }
@@ -278,6 +301,28 @@ async function releaseUntilHealthy(options: ReleaseOptions): Promise<void> {
     }
     await observer.changed(signal);
   }
+}
+
+/**
+ * `--failing`: follows the release until the Rollout has aborted it and scaled the new version down (the stable
+ * ReplicaSet unchanged); returns the Rollout's message. Healthy on the new version means the analysis let a bad
+ * version through: that fails the demo.
+ */
+async function releaseUntilRolledBack(options: ReleaseOptions, stableBefore: string | undefined): Promise<string> {
+  const { observer, generation, signal } = options;
+  const result = await observer.until((state) => {
+    const rollout = state.rollout;
+    const verdict = outcome(rollout, generation);
+    if (verdict === 'healthy') return 'healthy' as const;
+    if (verdict !== 'degraded' || rollout?.status?.abort !== true || rollout.status.stableRS !== stableBefore) return undefined;
+    const canary = state.replicaSets.find((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === rollout.status?.currentPodHash);
+    return canary !== undefined && (canary.spec?.replicas ?? 0) === 0 && (canary.status?.replicas ?? 0) === 0 ? 'rolled back' as const : undefined;
+  }, signal);
+  const rollout = observer.state().rollout;
+  if (result === 'healthy') {
+    throw new CliError(`Rollout ${rollout?.metadata.name ?? ''} became Healthy on the failing version: the analysis did not stop it`, ExitCode.failed);
+  }
+  return rollout?.status?.message ?? 'aborted';
 }
 
 async function promoteThrough(pause: IndefinitePause, options: ReleaseOptions): Promise<void> {

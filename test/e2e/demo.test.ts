@@ -116,6 +116,37 @@ describe('aviary demo', () => {
     await assertReleased(ns, 3);
   });
 
+  it('--failing: a real Prometheus metric fails the canary\'s analysis and the Rollout rolls it back by itself', async () => {
+    const ns = namespace('demo-fail');
+    const run = await demo(['--no-interactive', '--failing', '--namespace', ns]);
+    assert.equal(run.code, 0, explain(run));
+    assert.match(run.stderr, /Prometheus at http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(run.stdout, /Releasing nginx:1\.28-alpine \(was nginx:1\.27-alpine\): a version that fails 30% of its requests/);
+    assert.match(run.stdout, /step 2\/4 {2}setWeight 25 {3}analysis Running/, explain(run));
+    assert.match(run.stdout, /✔ the analysis failed the release and Aviary rolled it back: RolloutAborted: .*AnalysisRun "web-[a-z0-9]+-2-1" Failed: Metric "error-rate" assessed Failed/, explain(run));
+
+    // What the cluster holds afterwards: the Rollout aborted on the old stable, the canary empty, the run Failed on
+    // a measured error rate well above the 5% the template allows.
+    const ro = await rollout(ns);
+    assert.equal(ro.status?.phase, 'Degraded');
+    assert.equal(ro.status.abort, true);
+    assert.notEqual(ro.status.stableRS, ro.status.currentPodHash);
+    const apps = kc.makeApiClient(AppsV1Api);
+    assert.equal((await apps.readNamespacedReplicaSet({ name: `web-${ro.status.currentPodHash ?? ''}`, namespace: ns })).spec?.replicas, 0);
+    assert.equal((await apps.readNamespacedReplicaSet({ name: `web-${ro.status.stableRS ?? ''}`, namespace: ns })).status?.readyReplicas, 4);
+    const client = new KubeClient(kc);
+    try {
+      const runName = ro.status.canary?.currentStepAnalysisRunStatus?.name ?? '';
+      const analysis = await client.get<{ status?: { phase?: string; metricResults?: { measurements?: { phase?: string; value?: string }[] }[] } }>(resourcePath('aviary.dev/v1alpha1', 'analysisruns', ns, runName));
+      assert.equal(analysis.status?.phase, 'Failed');
+      const failed = analysis.status.metricResults?.[0]?.measurements?.find((m) => m.phase === 'Failed');
+      assert.ok(failed !== undefined, JSON.stringify(analysis.status));
+      assert.ok(Number(/[\d.]+/.exec(failed.value ?? '')?.[0]) > 0.05, `measured ${failed.value ?? ''}`);
+    } finally {
+      client.close();
+    }
+  });
+
   it('recreates its own namespace on a second run, and refuses a namespace it did not create', async () => {
     const ns = created[0] ?? namespace('demo');
     const again = await demo(['--no-interactive', '--namespace', ns, '--timeout', '3m']);

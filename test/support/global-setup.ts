@@ -1,5 +1,5 @@
 import { up } from '../../src/cluster/control-plane.ts';
-import { ensurePrometheus } from './install-prometheus.ts';
+import { ensurePrometheus } from '../../src/cluster/prometheus.ts';
 
 const log = (message: string): void => {
   process.stderr.write(`[test bed] ${message}\n`);

@@ -2,12 +2,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { demoEpilogue, runDemo } from '../../demo/run.ts';
 import { scenarioNames, type ScenarioName } from '../../demo/scenarios.ts';
 import { parseDuration } from '../../util/duration.ts';
+import { CliError, ExitCode } from '../exit-codes.ts';
 
 interface DemoFlags {
   interactive: boolean;
   namespace: string;
   timeout: number;
-  scenario: ScenarioName;
+  scenario?: ScenarioName;
+  failing: boolean;
   kubeconfig?: string;
   context?: string;
 }
@@ -31,7 +33,8 @@ function duration(value: string): number {
 export function demoCommand(): Command {
   return new Command('demo')
     .description('Run a canary release end to end on the local cluster (started if needed) and show it step by step')
-    .addOption(new Option('--scenario <name>', 'which example to release').choices(scenarioNames).default('canary'))
+    .addOption(new Option('--scenario <name>', 'which example to release (default canary; canary-analysis with --failing)').choices(scenarioNames))
+    .option('--failing', 'release a version that fails its analysis (a real Prometheus metric) and watch Aviary roll it back', false)
     .option('--no-interactive', 'promote pauses by itself instead of waiting for Enter (the default when not on a terminal)')
     .option('-n, --namespace <ns>', 'namespace for the example; recreated on every run', namespaceName, 'aviary-demo')
     .addOption(new Option('--timeout <duration>', 'give up after this long, not counting the cluster start (e.g. 90s, 5m)').argParser(duration).default(5 * 60_000, '5m'))
@@ -40,8 +43,11 @@ export function demoCommand(): Command {
     .addHelpText('after', '\nThe local cluster stays up afterwards; `aviary cluster down` stops it.')
     .action(async (flags: DemoFlags) => {
       const interactive = flags.interactive && process.stdin.isTTY && process.stdout.isTTY;
+      const scenario = flags.scenario ?? (flags.failing ? 'canary-analysis' : 'canary');
+      if (flags.failing && scenario !== 'canary-analysis') throw new CliError('--failing needs --scenario canary-analysis (the example whose release a metric judges)', ExitCode.usage);
       const result = await runDemo({
-        scenario: flags.scenario,
+        scenario,
+        failing: flags.failing,
         namespace: flags.namespace,
         timeoutMs: flags.timeout,
         interactive,
