@@ -16,6 +16,7 @@ import { isNotFound, PatchType, resourcePath, type KubeClient } from '../runtime
 import { mergePatch } from '../util/merge-patch.ts';
 import { parseDuration } from '../util/duration.ts';
 import { assessMeasurement } from './expr/index.ts';
+import { AnalysisMetrics } from './metrics.ts';
 import { providerFor, type MeasurementContext, type MetricProvider, type ProviderOutcome, type SecretScope } from './providers/index.ts';
 import { runUidLabel } from './providers/job.ts';
 import { redact, resolveArgs, substituteArgs } from './run/args.ts';
@@ -55,6 +56,7 @@ export function analysisRunController(manager: Manager, options: AnalysisRunCont
     controllerNamespace: options.controllerNamespace ?? process.env.POD_NAMESPACE ?? 'aviary-system',
     measurementTimeoutMs: options.measurementTimeoutMs ?? 5 * 60_000,
     enqueue: (key) => holder.controller?.enqueue(key),
+    metrics: AnalysisMetrics.for(manager.registry, runs),
   });
   // Finished measurements enqueue their run through the controller, which needs the reconciler first.
   holder.controller = new Controller({ name: `analysisrun.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
@@ -72,6 +74,7 @@ interface ReconcilerDeps {
   controllerNamespace: string;
   measurementTimeoutMs: number;
   enqueue: (key: string) => void;
+  metrics: AnalysisMetrics;
 }
 
 /** A run ready to measure: metrics with arguments resolved and providers chosen. */
@@ -93,6 +96,16 @@ export class AnalysisRunReconciler implements Reconciler {
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const timer = this.#deps.metrics.reconcile.startTimer({ namespace: namespace ?? '', name });
+    try {
+      return await this.#reconcile(key, signal);
+    } finally {
+      timer();
+    }
+  }
+
+  async #reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
     const cached = this.#deps.runs.get(key);
     if (cached === undefined) {
       this.#measurer.forget(key);

@@ -121,6 +121,18 @@ describe('AnalysisRun controller (real API server, real providers)', () => {
     assert.equal(run.status?.phase, 'Failed');
     assert.match(run.status.message ?? '', /Metric "health" assessed Failed due to failed \(1\) > failureLimit \(0\)/);
     assert.equal(run.status.metricResults?.at(0)?.count, 1, 'no measurement after the verdict');
+
+    // Argo Rollouts' metric names and labels, from the informer cache at scrape time.
+    const exported = await waitFor('the run in the exported metrics', async () => {
+      const text = await manager.registry.metrics();
+      return text.includes(`analysis_run_info{namespace="${ns.name}",name="web-bad",phase="Failed"} 1`) ? text : undefined;
+    });
+    const metric = `namespace="${ns.name}",name="web-bad",metric="health",type="Web"`;
+    assert.ok(exported.includes(`analysis_run_metric_type{${metric}} 1`), exported);
+    assert.ok(exported.includes(`analysis_run_metric_phase{${metric},dry_run="false",phase="Failed"} 1`), exported);
+    assert.ok(exported.includes(`analysis_run_metric_phase{${metric},dry_run="false",phase="Successful"} 0`), exported);
+    assert.ok(exported.includes(`analysis_run_phase{namespace="${ns.name}",name="web-bad",phase="Running"} 0`), exported);
+    assert.match(exported, new RegExp(`analysis_run_reconcile_count\\{namespace="${ns.name}",name="web-bad"\\} [1-9]`));
   });
 
   it('both conditions set and neither true: Inconclusive', async () => {
