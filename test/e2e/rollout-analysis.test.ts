@@ -13,7 +13,7 @@ import type { Rollout } from '../../src/api/rollout.ts';
 import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
 import { applyYaml } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
-import { canaryManifest } from '../support/rollouts.ts';
+import { blueGreenManifest, canaryManifest } from '../support/rollouts.ts';
 import { waitFor } from '../support/wait.ts';
 
 /** The web metric: `GET /<path>` answers `{"score": n}`; a score of 90 or more passes, below 50 fails, else Inconclusive. */
@@ -56,34 +56,8 @@ spec:${metric('      interval: 1s')}
 
 const analysis = (template: string, path: string): Record<string, unknown> => ({ templates: [{ templateName: template }], args: [{ name: 'path', value: path }] });
 
-function blueGreen(name: string, strategy: string): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}-active }
-spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}-preview }
-spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
----
-apiVersion: aviary.dev/v1alpha1
-kind: Rollout
-metadata: { name: ${name} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec: { containers: [{ name: app, image: "app:1" }] }
-  strategy:
-    blueGreen:
-      activeService: ${name}-active
-      previewService: ${name}-preview
-      abortScaleDownDelaySeconds: 1
-${strategy}`;
-}
+/** Two replicas, and the previous version scaled down 1 s after an abort. */
+const blueGreen = (name: string, strategy: string): string => blueGreenManifest(name, `      abortScaleDownDelaySeconds: 1\n${strategy}`, { replicas: 2 });
 
 describe('Rollouts driven by analysis', () => {
   // Before the suite's controller starts: it turns analysis on for the groups whose AnalysisRun kind is served.

@@ -1,35 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyYaml } from '../support/kube.ts';
+import { blueGreenManifest } from '../support/rollouts.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 
-function blueGreen(name: string, strategy: string): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}-active }
-spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}-preview }
-spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
----
-apiVersion: aviary.dev/v1alpha1
-kind: Rollout
-metadata: { name: ${name} }
-spec:
-  replicas: 3
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec: { containers: [{ name: app, image: "app:1" }] }
-  strategy:
-    blueGreen:
-      activeService: ${name}-active
-      previewService: ${name}-preview
-${strategy}`;
-}
+const blueGreen = (name: string, strategy: string): string => blueGreenManifest(name, strategy);
 
 describe('blue-green Rollouts', () => {
   const suite = useRolloutSuite('ro-bg');

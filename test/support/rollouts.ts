@@ -90,3 +90,32 @@ spec:
       steps: ${JSON.stringify(options.steps ?? [{ setWeight: 50 }, { pause: {} }])}
 ${options.extra ?? ''}`;
 }
+
+/** A blue-green Rollout with its active and preview Services; `strategy` adds lines under `blueGreen:` (6 spaces). */
+export function blueGreenManifest(name: string, strategy: string, options: { replicas?: number } = {}): string {
+  return `
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}-active }
+spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}-preview }
+spec: { selector: { app: ${name} }, ports: [{ port: 80 }] }
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  replicas: ${options.replicas ?? 3}
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec: { containers: [{ name: app, image: "app:1" }] }
+  strategy:
+    blueGreen:
+      activeService: ${name}-active
+      previewService: ${name}-preview
+${strategy}`;
+}
