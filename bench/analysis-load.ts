@@ -183,10 +183,9 @@ async function run(): Promise<void> {
     for (let m = 0; m < metricCount; m++) {
       const arrivals = (server.requests.get(metricPath(runName(i), metricName(m))) ?? []).map((r) => r.arrivedAt);
       if (arrivals.length < measurementCount) missing += measurementCount - arrivals.length;
-      if (arrivals.length > measurementCount) {
-        extra += arrivals.length - measurementCount;
-        example ??= { run: i, metric: m, arrivals };
-      }
+      if (arrivals.length > measurementCount) extra += arrivals.length - measurementCount;
+      const repeated = arrivals.some((a, k) => k > 0 && a - (arrivals[k - 1] ?? 0) < intervalMs / 2);
+      if (repeated || arrivals.length > measurementCount) example ??= { run: i, metric: m, arrivals };
       const first = arrivals[0];
       const created = createdAt[i] ?? Number.NaN;
       if (first !== undefined && !Number.isNaN(created)) firstDelay.push(first - created);
@@ -217,7 +216,7 @@ async function run(): Promise<void> {
   console.log(`\n${runCount} AnalysisRuns × ${metricCount} metrics in ${namespace}, controller pid ${controller.pid}`);
   console.log(`  created in ${((createdAll.at - start.at) / 1000).toFixed(1)} s; last measurement ${((lastMeasurement - start.at) / 1000).toFixed(1)} s and all runs completed ${((end.at - start.at) / 1000).toFixed(1)} s after the first create`);
   console.log(`  runs by phase: ${[...phases].map(([p, n]) => `${p} ${n}`).join(', ')}`);
-  console.log(`  measurements: ${server.total} requests received (${expectedRequests} expected; ${missing} missing, ${extra} extra), ${recorded} recorded in status (${recordedErrors} errors)`);
+  console.log(`  measurements: ${server.total} requests received (${expectedRequests} expected; ${missing} missing, ${extra} beyond the count), ${recorded} recorded in status (${recordedErrors} errors)`);
   console.log(`  controller CPU: idle ${cpuPercent(idleFrom, idleTo).toFixed(1)} % of one core; whole window ${cpuPercent(start, end).toFixed(1)} % ` +
     `(${(end.cpuSeconds - start.cpuSeconds).toFixed(1)} s CPU in ${((end.at - start.at) / 1000).toFixed(1)} s)` +
     (steadyFirst !== undefined && steadyLast !== undefined && steadyLast.at > steadyFirst.at
@@ -229,11 +228,11 @@ async function run(): Promise<void> {
   console.log(`      min ${lateSummary.n === 0 ? 'n/a' : `${Math.min(...lateness).toFixed(1)} ms`}; ${early} of ${lateness.length} gaps shorter than the interval`);
   // A gap under half the interval is a measurement taken twice (see "extra" above), not a late or early one.
   const scheduled = lateness.filter((l) => l >= -intervalMs / 2);
-  console.log(formatSummary(`      without the ${lateness.length - scheduled.length} gaps < interval/2 (repeated measurements)`, scheduled));
+  console.log(formatSummary(`      without the ${lateness.length - scheduled.length} gaps < interval/2 (a measurement taken twice)`, scheduled));
   console.log(formatSummary('  first measurement after the create request was answered', firstDelay));
   if (example !== undefined) {
-    // One (run, metric) measured more often than its count, to show when: the server's arrivals against what the
-    // run's status recorded.
+    // One (run, metric) measured twice in a row or more often than its count, to show when: the server's
+    // arrivals against what the run's status recorded.
     const { run: i, metric: m, arrivals } = example;
     const created = createdAt[i] ?? Number.NaN;
     const result = listed.find((r) => r.metadata.name === runName(i))?.status?.metricResults?.find((r) => r.name === metricName(m));
