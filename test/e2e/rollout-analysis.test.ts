@@ -3,14 +3,13 @@
  * AnalysisTemplates, and a local HTTP server as the web metric whose answers each test sets.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { AnalysisRun } from '../../src/api/analysis.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import { installAnalysisCrds } from '../support/controller.ts';
 import { applyYaml } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { blueGreenManifest, canaryManifest } from '../support/rollouts.ts';
@@ -20,17 +19,6 @@ import { waitFor } from '../support/wait.ts';
 const scores = new Map<string, number>();
 let server: Server;
 let serverUrl = '';
-
-async function installAnalysisCrds(suiteKc: Parameters<typeof applyYaml>[0]): Promise<void> {
-  const ext = suiteKc.makeApiClient(ApiextensionsV1Api);
-  for (const plural of ['analysisruns', 'analysistemplates', 'clusteranalysistemplates']) {
-    await applyYaml(suiteKc, await readFile(new URL(`../../deploy/crds/aviary.dev_${plural}.yaml`, import.meta.url), 'utf8'));
-    await waitFor(`the ${plural} CRD to be Established`, async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.aviary.dev` });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    });
-  }
-}
 
 function templates(url: string): string {
   const metric = (extra: string): string => `

@@ -18,6 +18,22 @@ export async function installRolloutCrd(kc: KubeConfig, group: ApiGroup = aviary
   });
 }
 
+/**
+ * Installs the analysis CRDs (AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate) and waits until they are served.
+ * A controller turns analysis on only for the groups whose AnalysisRun kind is served when it starts, so a suite that
+ * needs analysis restarts its controller after this.
+ */
+export async function installAnalysisCrds(kc: KubeConfig): Promise<void> {
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  for (const plural of ['analysisruns', 'analysistemplates', 'clusteranalysistemplates']) {
+    await applyYaml(kc, await readFile(new URL(`../../deploy/crds/aviary.dev_${plural}.yaml`, import.meta.url), 'utf8'));
+    await waitFor(`the ${plural} CRD to be Established`, async () => {
+      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.aviary.dev` });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    });
+  }
+}
+
 export interface RecordedEvent {
   object: string;
   type: string;
