@@ -82,7 +82,7 @@ describe('analysis runs in the tree', () => {
       replicaSets: [{ metadata: { name: 'web-new', uid: 'rs', labels: { 'rollouts-pod-template-hash': 'new' }, annotations: { 'rollout.argoproj.io/revision': '2' }, ownerReferences: [{ uid: 'u1' }] }, spec: { replicas: 1 }, status: { availableReplicas: 1 } }],
       analysisRuns: [{
         metadata: { name: 'web-new-2-0', uid: 'ar', creationTimestamp: '2026-01-01T00:04:00Z', labels: { 'rollouts-pod-template-hash': 'new' }, ownerReferences: [{ uid: 'u1' }] },
-        status: { phase: 'Running', runSummary: { successful: 3, failed: 1 } },
+        status: { phase: 'Running', metricResults: [{ name: 'success-rate', phase: 'Successful', successful: 3 }, { name: 'latency', phase: 'Running', successful: 0, failed: 1 }] },
       }],
       jobs: [{ metadata: { name: 'web-new-2-0-job', creationTimestamp: '2026-01-01T00:04:30Z', ownerReferences: [{ uid: 'ar' }] }, status: { active: 1 } }],
       now,

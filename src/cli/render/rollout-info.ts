@@ -215,18 +215,21 @@ function jobStatus(job: JobObject): string {
   return (job.status?.active ?? 0) > 0 ? 'Running' : 'Pending';
 }
 
+/**
+ * A run's row: the counts are measurements summed over its metrics, as kubectl-argo-rollouts shows them — not
+ * status.runSummary, which counts metrics (a metric measured 3 times successfully is 1 there).
+ */
 function analysisRunInfo(run: AnalysisRunObject, jobs: readonly JobObject[], revision: number): AnalysisRunInfo {
-  const summary = run.status?.runSummary;
   const metrics = run.status?.metricResults ?? [];
   const sum = (pick: (m: (typeof metrics)[number]) => number | undefined): number => metrics.reduce((n, m) => n + (pick(m) ?? 0), 0);
   return {
     name: run.metadata?.name ?? '',
     revision,
     status: run.status?.phase ?? 'Pending',
-    successful: summary?.successful ?? sum((m) => m.successful),
-    failed: summary?.failed ?? sum((m) => m.failed),
-    inconclusive: summary?.inconclusive ?? sum((m) => m.inconclusive),
-    error: summary?.error ?? sum((m) => m.error),
+    successful: sum((m) => m.successful),
+    failed: sum((m) => m.failed),
+    inconclusive: sum((m) => m.inconclusive),
+    error: sum((m) => m.error),
     ...(run.metadata?.creationTimestamp === undefined ? {} : { createdAt: run.metadata.creationTimestamp }),
     jobs: jobs
       .filter((j) => ownedBy(j.metadata, run.metadata?.uid) && run.metadata?.uid !== undefined)
