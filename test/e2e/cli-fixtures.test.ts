@@ -1,8 +1,9 @@
 /**
  * Drives real Rollouts into the states `aviary get` and `aviary list` must render well — a canary mid-way, a canary
- * paused at a step, an aborted canary, a blue-green rollout with its preview up, a Degraded rollout — with the real
- * controller on the local cluster, and captures each state's objects (Rollout, ReplicaSets, pods) as the API server
- * returns them. The snapshot tests (src/cli/render/snapshots.test.ts) render these captures.
+ * paused at a step, an aborted canary, a blue-green rollout with its preview up, a Degraded rollout, a canary aborted
+ * by a failed analysis after an earlier release passed it — with the real controller on the local cluster, and
+ * captures each state's objects (Rollout, ReplicaSets, pods, and AnalysisRuns with their Jobs where the Rollout has
+ * analysis) as the API server returns them. The snapshot tests (src/cli/render/snapshots.test.ts) render these captures.
  *
  * Every run checks that the states are reached and render as expected. To refresh the committed captures, run
  *   CAPTURE_CLI_FIXTURES=1 node --test --test-timeout=300000 --test-global-setup=test/support/global-setup.ts test/e2e/cli-fixtures.test.ts
@@ -11,13 +12,16 @@
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { describe, it } from 'node:test';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { rolloutInfo } from '../../src/cli/render/rollout-info.ts';
 import type { CapturedState } from '../../src/cli/render/objects.ts';
 import { plainStyle } from '../../src/cli/render/text.ts';
 import { renderRollout } from '../../src/cli/render/tree.ts';
 import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import { installAnalysisCrds } from '../support/controller.ts';
 import { applyYaml } from '../support/kube.ts';
 import { canaryManifest } from '../support/rollouts.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
@@ -26,11 +30,16 @@ const capture = process.env.CAPTURE_CLI_FIXTURES === '1';
 const fixtureDir = new URL('../fixtures/cli/', import.meta.url);
 
 describe('CLI fixtures: Rollouts in representative states, captured from the controller', () => {
-  const suite = useRolloutSuite('cli-fix', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Pod'], ['v1', 'Service']] });
+  const suite = useRolloutSuite('cli-fix', {
+    dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Pod'], ['v1', 'Service'], ['aviary.dev/v1alpha1', 'AnalysisRun'], ['batch/v1', 'Job']],
+  });
   const { ns, rollouts } = suite;
 
-  /** The Rollout, its ReplicaSets and their pods, as raw JSON (managedFields dropped). */
-  async function snapshot(name: string): Promise<CapturedState> {
+  /**
+   * The Rollout, its ReplicaSets and their pods, as raw JSON (managedFields dropped); with `analysis`, also its
+   * AnalysisRuns and their Jobs (only then, so the captures of Rollouts without analysis keep their shape).
+   */
+  async function snapshot(name: string, options: { analysis?: boolean } = {}): Promise<CapturedState> {
     const client = new KubeClient(ns.kc);
     try {
       const strip = <T extends { metadata?: { managedFields?: unknown } }>(obj: T): T => {
@@ -45,7 +54,15 @@ describe('CLI fixtures: Rollouts in representative states, captured from the con
       const rsUids = new Set(replicaSets.map((rs) => rs.metadata?.uid));
       const pods = (await client.get<{ items: Listed[] }>(resourcePath('v1', 'pods', ns.name))).items.filter((p) => owned(p, rsUids)).map(strip);
       const byName = (a: Listed, b: Listed): number => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
-      return { capturedAt: new Date().toISOString(), rollout, replicaSets: replicaSets.sort(byName), pods: pods.sort(byName) };
+      const state: CapturedState = { capturedAt: new Date().toISOString(), rollout, replicaSets: replicaSets.sort(byName), pods: pods.sort(byName) };
+      if (options.analysis === true) {
+        const runs = (await client.get<{ items: Listed[] }>(resourcePath('aviary.dev/v1alpha1', 'analysisruns', ns.name))).items.filter((r) => owned(r, new Set([uid]))).map(strip);
+        const runUids = new Set(runs.map((r) => r.metadata?.uid));
+        const jobs = (await client.get<{ items: Listed[] }>(resourcePath('batch/v1', 'jobs', ns.name))).items.filter((j) => owned(j, runUids)).map(strip);
+        state.analysisRuns = runs.sort(byName);
+        state.jobs = jobs.sort(byName);
+      }
+      return state;
     } finally {
       client.close();
     }
@@ -137,5 +154,92 @@ spec:
     await setTemplate('stuck', 'app:2', unschedulable);
     await rollouts.waitFor('stuck', 'ProgressDeadlineExceeded', (r) => r.status?.phase === 'Degraded' && (r.status.message ?? '').startsWith('ProgressDeadlineExceeded'), 60_000);
     await keep('degraded.json', await snapshot('stuck'), [/Status: +✖ Degraded/, /ProgressDeadlineExceeded/, /◷ Pending/, /ready:0\/1/]);
+  });
+
+  describe('with analysis', () => {
+    /** The web metric: `GET /success-rate` answers `{"successRate": <rate>}`; the test sets the rate. */
+    let rate = 1;
+    let server: Server | undefined;
+    let url = '';
+
+    before(async () => {
+      const listening = createServer((req, res) => {
+        res.writeHead(req.url === '/success-rate' ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(req.url === '/success-rate' ? { successRate: rate } : { error: `no metric at ${req.url ?? ''}` }));
+      });
+      server = listening;
+      await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${String((listening.address() as AddressInfo).port)}/success-rate`;
+      await installAnalysisCrds(ns.kc);
+      // The suite's controller may have started before the analysis CRDs existed (a fresh cluster): analysis is on
+      // only for a controller started after them.
+      await suite.restartController();
+    });
+    after(async () => {
+      const listening = server;
+      if (listening !== undefined) await new Promise((resolve) => listening.close(resolve));
+    });
+
+    it('a canary aborted by a failed analysis step, after the previous release passed the same steps', async () => {
+      await applyYaml(ns.kc, `
+apiVersion: aviary.dev/v1alpha1
+kind: AnalysisTemplate
+metadata: { name: smoke }
+spec:
+  metrics:
+    - name: smoke
+      provider:
+        job:
+          spec:
+            backoffLimit: 0
+            template:
+              spec:
+                restartPolicy: Never
+                containers: [{ name: smoke, image: "busybox:1.36", command: [sh, -c, "exit 0"] }]
+---
+apiVersion: aviary.dev/v1alpha1
+kind: AnalysisTemplate
+metadata: { name: success-rate }
+spec:
+  metrics:
+    - name: success-rate
+      count: 3
+      interval: 1s
+      successCondition: result >= 0.95
+      provider: { web: { url: "${url}", jsonPath: "{$.successRate}" } }
+`, ns.name);
+      const analysis = (template: string): Record<string, unknown> => ({ analysis: { templates: [{ templateName: template }] } });
+      await applyYaml(ns.kc, canaryManifest('judged', { replicas: 2, steps: [{ setWeight: 50 }, analysis('smoke'), analysis('success-rate')] }), ns.name);
+      await rollouts.waitForPhase('judged', 'Healthy');
+
+      rate = 0.99;
+      await setTemplate('judged', 'app:2');
+      const passed = await rollouts.waitFor('judged', 'revision 2 through both analysis steps and stable', (r) =>
+        r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash && r.status.currentStepIndex === 3 && r.status.updatedReplicas === 2);
+      const good = passed.status?.stableRS ?? '';
+
+      rate = 0.42;
+      await setTemplate('judged', 'app:3');
+      const aborted = await rollouts.waitFor('judged', 'aborted with the canary scaled down', (r) =>
+        r.status?.phase === 'Degraded' && r.status.abort === true && r.status.updatedReplicas === 0 && r.status.availableReplicas === 2, 120_000);
+      const bad = aborted.status?.currentPodHash ?? '';
+      assert.match(aborted.status?.message ?? '', new RegExp(`^RolloutAborted: Rollout aborted update to revision 3: AnalysisRun "judged-${bad}-3-2" Failed`));
+
+      const state = await snapshot('judged', { analysis: true });
+      assert.deepEqual(
+        (state.analysisRuns ?? []).map((r) => `${r.metadata?.name ?? ''} ${r.status?.phase ?? ''}`).sort(),
+        [`judged-${good}-2-1 Successful`, `judged-${good}-2-2 Successful`, `judged-${bad}-3-1 Successful`, `judged-${bad}-3-2 Failed`].sort(),
+      );
+      assert.equal(state.jobs?.length, 2, 'one smoke Job per release');
+      await keep('canary-analysis-failed.json', state, [
+        /Status: +✖ Degraded/,
+        /AnalysisRun "judged-\S+-3-2" Failed/,
+        /Step: +\d\/3 · aborted/,
+        /α judged-\S+-3-2 +AnalysisRun +✖ Failed +\S+ +✖ 1$/m,
+        /α judged-\S+-2-2 +AnalysisRun +✔ Successful +\S+ +✔ 3$/m,
+        /⊞ \S+\.smoke\.1 +Job +✔ Successful/,
+        /app:2 \(stable\)/,
+      ]);
+    });
   });
 });

@@ -71,7 +71,6 @@ export interface AnalysisRunObject {
   status?: {
     phase?: string;
     message?: string;
-    runSummary?: { count?: number; successful?: number; failed?: number; inconclusive?: number; error?: number };
     metricResults?: { name?: string; phase?: string; successful?: number; failed?: number; inconclusive?: number; error?: number }[];
   };
 }
@@ -81,10 +80,15 @@ export interface JobObject {
   status?: { active?: number; succeeded?: number; failed?: number; conditions?: { type?: string; status?: string }[] };
 }
 
-/** A Rollout with its ReplicaSets and pods at one moment, as test/e2e/cli-fixtures.test.ts captures them. */
+/**
+ * A Rollout with its ReplicaSets and pods (and, for a Rollout with analysis, its AnalysisRuns and their Jobs) at one
+ * moment, as test/e2e/cli-fixtures.test.ts captures them.
+ */
 export interface CapturedState {
   capturedAt: string;
   rollout: Rollout;
   replicaSets: ReplicaSetObject[];
   pods: PodObject[];
+  analysisRuns?: AnalysisRunObject[];
+  jobs?: JobObject[];
 }

@@ -1,6 +1,7 @@
 /**
  * Snapshot tests of `aviary get rollout` and `aviary list rollouts`, rendered from real objects: the captures in
- * test/fixtures/cli/*.json were taken from Rollouts driven into each state by the controller on the local cluster
+ * test/fixtures/cli/*.json (Rollouts, ReplicaSets, pods, and AnalysisRuns with their Jobs where the Rollout has
+ * analysis) were taken from Rollouts driven into each state by the controller on the local cluster
  * (test/e2e/cli-fixtures.test.ts). The clock is fixed at 90 s after each capture, so ages and remaining pause times
  * are stable.
  *
@@ -43,8 +44,8 @@ function matchSnapshot(file: string, text: string): void {
 }
 
 describe('get rollout: snapshots of captured states', () => {
-  it('has the five representative captures', () => {
-    assert.deepEqual(states.map(([name]) => name), ['bluegreen-preview', 'canary-aborted', 'canary-midway', 'canary-paused', 'degraded']);
+  it('has the six representative captures', () => {
+    assert.deepEqual(states.map(([name]) => name), ['bluegreen-preview', 'canary-aborted', 'canary-analysis-failed', 'canary-midway', 'canary-paused', 'degraded']);
   });
 
   for (const [name, state] of states) {
@@ -61,6 +62,17 @@ describe('get rollout: snapshots of captured states', () => {
     const plain = renderRollout(rolloutInfo({ ...state, now }), { style: plainStyle, now });
     assert.deepEqual(colored.map(visibleWidth), plain.map(visibleWidth));
     matchSnapshot('canary-paused.color.txt', `${colored.join('\n')}\n`);
+  });
+
+  it('canary-analysis-failed: each revision lists its ReplicaSet, then its runs with their Jobs, by creation', () => {
+    const [, state] = states.find(([n]) => n === 'canary-analysis-failed') ?? assert.fail('no canary-analysis-failed capture');
+    const info = rolloutInfo({ ...state, now: nowOf(state) });
+    const runs = info.revisions.map((rev) => [rev.revision, rev.analysisRuns.map((run) => [run.name.replace(/^judged-[0-9a-z]+-/, ''), run.status, run.successful, run.failed, run.jobs.map((j) => j.status)])]);
+    assert.deepEqual(runs, [
+      [3, [['3-1', 'Successful', 1, 0, ['Successful']], ['3-2', 'Failed', 0, 1, []]]],
+      [2, [['2-1', 'Successful', 1, 0, ['Successful']], ['2-2', 'Successful', 3, 0, []]]],
+      [1, []],
+    ]);
   });
 
   it('canary-midway on a 60-column terminal: KIND is dropped and nothing is wider than the terminal', () => {
