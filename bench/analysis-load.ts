@@ -176,6 +176,8 @@ async function run(): Promise<void> {
   // Lateness per (run, metric): consecutive arrivals at the server, minus the interval.
   const lateness: number[] = [];
   const firstDelay: number[] = [];
+  /** First-measurement delays per tenth of the runs in creation order: does a backlog build up while creating? */
+  const firstDelayByTenth: number[][] = Array.from({ length: 10 }, () => []);
   let missing = 0;
   let extra = 0;
   let example: { run: number; metric: number; arrivals: number[] } | undefined;
@@ -188,7 +190,10 @@ async function run(): Promise<void> {
       if (repeated || arrivals.length > measurementCount) example ??= { run: i, metric: m, arrivals };
       const first = arrivals[0];
       const created = createdAt[i] ?? Number.NaN;
-      if (first !== undefined && !Number.isNaN(created)) firstDelay.push(first - created);
+      if (first !== undefined && !Number.isNaN(created)) {
+        firstDelay.push(first - created);
+        firstDelayByTenth[Math.floor((10 * i) / runCount)]?.push(first - created);
+      }
       for (let k = 1; k < arrivals.length; k++) lateness.push((arrivals[k] ?? 0) - (arrivals[k - 1] ?? 0) - intervalMs);
     }
   }
@@ -230,6 +235,7 @@ async function run(): Promise<void> {
   const scheduled = lateness.filter((l) => l >= -intervalMs / 2);
   console.log(formatSummary(`      without the ${lateness.length - scheduled.length} gaps < interval/2 (a measurement taken twice)`, scheduled));
   console.log(formatSummary('  first measurement after the create request was answered', firstDelay));
+  console.log(`      p50 per tenth of the runs in creation order: ${firstDelayByTenth.filter((d) => d.length > 0).map((d) => summarize(d).p50.toFixed(0)).join(', ')} ms`);
   if (example !== undefined) {
     // One (run, metric) measured twice in a row or more often than its count, to show when: the server's
     // arrivals against what the run's status recorded.
