@@ -154,6 +154,8 @@ async function run(): Promise<void> {
   const releaseToRun: number[] = [];
   const runToRequest: number[] = [];
   const requestsPerRun: number[] = [];
+  /** For runs measured more than once: how long after the failing response the next request arrived. */
+  const repeatAfter: number[] = [];
   /** "measurements/count/failed" of each run's metric once the sample settled. */
   const measurementsPerRun: string[] = [];
   const before = await controllerTimings(controller);
@@ -191,7 +193,10 @@ async function run(): Promise<void> {
     // Trailing Events and status writes of this sample finish before the next release.
     await sleep(300);
     if (sample.hash !== undefined) {
-      requestsPerRun.push(server.requests.get(`/fail/${sample.hash}`)?.length ?? 0);
+      const requests = server.requests.get(`/fail/${sample.hash}`) ?? [];
+      requestsPerRun.push(requests.length);
+      const [first, second] = requests;
+      if (first?.sentAt !== undefined && second !== undefined) repeatAfter.push(second.arrivedAt - first.sentAt);
       const recorded = runs.get(`${namespace}/${sample.runName ?? ''}`)?.status?.metricResults?.[0];
       measurementsPerRun.push(`${recorded?.measurements?.length ?? 0}/${recorded?.count ?? 0}/${recorded?.failed ?? 0}`);
     }
@@ -206,6 +211,7 @@ async function run(): Promise<void> {
   console.log(formatSummary('  template PATCH response → AnalysisRun ADDED (pod ready, setWeight step, run created)', releaseToRun));
   console.log(formatSummary('  AnalysisRun ADDED → measurement request arrived', runToRequest));
   console.log(`  measurement requests per run: ${tally(requestsPerRun.map(String))} (failureLimit 0: one expected)`);
+  if (repeatAfter.length > 0) console.log(formatSummary('      a second request, after the failing response was sent', repeatAfter));
   console.log(`  recorded in status (measurements/count/failed): ${tally(measurementsPerRun)}`);
   for (const [name, t] of Object.entries(after)) {
     const b = before[name];
