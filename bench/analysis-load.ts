@@ -176,6 +176,11 @@ async function run(): Promise<void> {
   // Lateness per (run, metric): consecutive arrivals at the server, minus the interval.
   const lateness: number[] = [];
   const firstDelay: number[] = [];
+  /**
+   * Where in its wall-clock second each measurement after the first arrived: status times have whole seconds, so
+   * due times fall on second boundaries, and measurements of runs created at different times bunch up there.
+   */
+  const withinSecond: number[] = [];
   /** First-measurement delays per tenth of the runs in creation order: does a backlog build up while creating? */
   const firstDelayByTenth: number[][] = Array.from({ length: 10 }, () => []);
   let missing = 0;
@@ -194,7 +199,10 @@ async function run(): Promise<void> {
         firstDelay.push(first - created);
         firstDelayByTenth[Math.floor((10 * i) / runCount)]?.push(first - created);
       }
-      for (let k = 1; k < arrivals.length; k++) lateness.push((arrivals[k] ?? 0) - (arrivals[k - 1] ?? 0) - intervalMs);
+      for (let k = 1; k < arrivals.length; k++) {
+        lateness.push((arrivals[k] ?? 0) - (arrivals[k - 1] ?? 0) - intervalMs);
+        withinSecond.push((performance.timeOrigin + (arrivals[k] ?? 0)) % 1000);
+      }
     }
   }
   const phases = new Map<string, number>();
@@ -234,6 +242,7 @@ async function run(): Promise<void> {
   // A gap under half the interval is a measurement taken twice (see "extra" above), not a late or early one.
   const scheduled = lateness.filter((l) => l >= -intervalMs / 2);
   console.log(formatSummary(`      without the ${lateness.length - scheduled.length} gaps < interval/2 (a measurement taken twice)`, scheduled));
+  console.log(formatSummary('      arrival of measurements 2… within their wall-clock second (ms past the second)', withinSecond));
   console.log(formatSummary('  first measurement after the create request was answered', firstDelay));
   console.log(`      p50 per tenth of the runs in creation order: ${firstDelayByTenth.filter((d) => d.length > 0).map((d) => summarize(d).p50.toFixed(0)).join(', ')} ms`);
   if (example !== undefined) {
