@@ -11,6 +11,7 @@ import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { splitKey, thaw } from '../runtime/objects.ts';
+import { OwnWrites, ownWriteRecheckMs } from '../runtime/own-writes.ts';
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { isNotFound, PatchType, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
@@ -88,6 +89,7 @@ const secretCacheMs = 30_000;
 export class AnalysisRunReconciler implements Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #measurer: Measurer;
+  readonly #ownWrites = new OwnWrites();
   readonly #secrets = new Map<string, { value: string | undefined; readAt: number }>();
 
   constructor(deps: ReconcilerDeps) {
@@ -109,8 +111,11 @@ export class AnalysisRunReconciler implements Reconciler {
     const cached = this.#deps.runs.get(key);
     if (cached === undefined) {
       this.#measurer.forget(key);
+      this.#ownWrites.forget(key);
       return done;
     }
+    // Planning from the run as it was before our last status write would take measurements already taken.
+    if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return { requeueAfter: ownWriteRecheckMs };
     const run = thaw<AnalysisRun>(cached);
     if (isCompleted(run.status?.phase) && this.#measurer.busy(key).size === 0) {
       this.#measurer.forget(key);
@@ -123,7 +128,7 @@ export class AnalysisRunReconciler implements Reconciler {
     } catch (error) {
       // A wrong argument or provider configuration cannot get better by retrying: the run ends in Error, saying why.
       const message = error instanceof Error ? error.message : String(error);
-      await this.#writeStatus(run, erroredStatus(run.status, message, now), signal);
+      await this.#writeStatus(key, run, erroredStatus(run.status, message, now), signal);
       this.#deps.manager.events.warning(run, 'AnalysisRunError', `Analysis Completed. Result: Error (${message})`);
       return done;
     }
@@ -139,7 +144,7 @@ export class AnalysisRunReconciler implements Reconciler {
       finished,
     });
     try {
-      await this.#writeStatus(run, plan.status, signal);
+      await this.#writeStatus(key, run, plan.status, signal);
     } catch (error) {
       this.#measurer.restore(key, finished);
       throw error;
@@ -309,15 +314,16 @@ export class AnalysisRunReconciler implements Reconciler {
     }
   }
 
-  async #writeStatus(run: AnalysisRun, status: AnalysisRunStatus, signal: AbortSignal): Promise<void> {
+  async #writeStatus(key: string, run: AnalysisRun, status: AnalysisRunStatus, signal: AbortSignal): Promise<void> {
     const patch = mergePatch(run.status ?? {}, status);
     if (patch === undefined) return;
-    await this.#deps.client.patch(
+    const written = await this.#deps.client.patch<AnalysisRun>(
       resourcePath(this.#deps.apiVersion, 'analysisruns', run.metadata.namespace, run.metadata.name, 'status'),
       { metadata: { resourceVersion: run.metadata.resourceVersion }, status: patch },
       PatchType.merge,
       signal,
     );
+    this.#ownWrites.wrote(key, run.metadata.resourceVersion, written.metadata.resourceVersion);
   }
 
   /** Deletes a completed run once its ttlStrategy says so; else requeues for then. */

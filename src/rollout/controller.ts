@@ -7,6 +7,7 @@ import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { keyOf, splitKey, thaw, type DeepReadonly } from '../runtime/objects.ts';
+import { OwnWrites, ownWriteRecheckMs } from '../runtime/own-writes.ts';
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { controllerUidIndex } from '../runtime/store.ts';
 import { analysisReferences } from './analysis.ts';
@@ -198,18 +199,11 @@ interface ReconcilerDeps {
   analysis?: AnalysisInformers;
 }
 
-/** How soon a reconcile that found its own status write not yet in the cache looks again, if no event comes first. */
-const staleCacheRecheckMs = 1000;
-
 export class RolloutReconciler implements Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #executor: RolloutExecutor;
-  /**
-   * Per Rollout key, the resourceVersion our last status patch replaced. A reconcile woken by the ReplicaSet or pod
-   * events of its own writes often runs before the informer has delivered that patch; planning from the stale
-   * Rollout would only end in a 409 Conflict on the status patch (and a retry with backoff).
-   */
-  readonly #replacedVersion = new Map<string, string>();
+  /** Status writes not yet in the cache: planning from the stale Rollout would only end in a 409 Conflict. */
+  readonly #ownWrites = new OwnWrites();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
@@ -234,16 +228,11 @@ export class RolloutReconciler implements Reconciler {
     const cached = this.#deps.rollouts.get(key);
     // Deleted: its ReplicaSets go with it through owner references.
     if (cached === undefined) {
-      this.#replacedVersion.delete(key);
+      this.#ownWrites.forget(key);
       return done;
     }
-    const replaced = this.#replacedVersion.get(key);
-    this.#replacedVersion.delete(key);
-    if (replaced === cached.metadata.resourceVersion) {
-      // The informer's update event enqueues the key again; the timer only guards against a lost event. Once only:
-      // a patch the server found to change nothing keeps the version, and must not hold the Rollout back.
-      return { requeueAfter: staleCacheRecheckMs };
-    }
+    // The informer's update event enqueues the key again; the timer only guards against a lost event.
+    if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return { requeueAfter: ownWriteRecheckMs };
     const rollout = thaw<Rollout>(cached);
     const { namespace } = splitKey(key);
     const uid = rollout.metadata.uid ?? '';
@@ -269,8 +258,8 @@ export class RolloutReconciler implements Reconciler {
       ...(analysis === undefined ? {} : { analysis: observedAnalysis(analysis, rollout) }),
     });
     const outcome = await this.#executor.apply(rollout, plan, signal);
-    if (outcome === 'collision') return { requeueAfter: 0 };
-    if (outcome === 'status-written' && rollout.metadata.resourceVersion !== undefined) this.#replacedVersion.set(key, rollout.metadata.resourceVersion);
+    if (outcome.kind === 'collision') return { requeueAfter: 0 };
+    this.#ownWrites.wrote(key, rollout.metadata.resourceVersion, outcome.statusVersion);
     return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };
   }
 }

@@ -18,8 +18,8 @@ export interface ExecutorOptions {
   metrics?: RolloutMetrics;
 }
 
-/** `status-written`: the plan's status was patched, replacing the Rollout at the resourceVersion it was planned from. */
-export type ExecuteOutcome = 'applied' | 'status-written' | 'collision';
+/** `statusVersion`: the Rollout's resourceVersion after the status patch, when there was one. */
+export type ExecuteOutcome = { kind: 'applied'; statusVersion?: string } | { kind: 'collision' };
 
 /** Events that report a write rather than a status transition: recorded once their write is done, whatever follows. */
 const writeEventReasons: ReadonlySet<string> = new Set(['NewReplicaSetCreated', 'ScalingReplicaSet', 'ScalingDeployment', 'SwitchService']);
@@ -48,7 +48,7 @@ export class RolloutExecutor {
 
     if (plan.createReplicaSet !== undefined) {
       const created = await this.#createReplicaSet(rollout, plan.createReplicaSet, rsPath(), signal);
-      if (created === 'collision') return 'collision';
+      if (created === 'collision') return { kind: 'collision' };
     }
     for (const { name, to } of plan.scale) {
       await this.#patch(rsPath(name), { metadata: { annotations: { [desiredReplicasAnnotation]: String(rollout.spec.replicas ?? 1) } }, spec: { replicas: to } }, signal);
@@ -90,17 +90,20 @@ export class RolloutExecutor {
     await this.#analysisRuns(rollout, plan, signal);
     const statusPatch = mergePatch(rollout.status ?? {}, plan.status);
     if (statusPatch !== undefined) {
+      let written: Rollout;
       try {
-        await this.#patch(this.#rolloutPath(rollout, 'status'), { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: statusPatch }, signal);
+        written = await this.#client.patch<Rollout>(this.#rolloutPath(rollout, 'status'), { metadata: { resourceVersion: rollout.metadata.resourceVersion }, status: statusPatch }, mergePatchType, signal);
       } catch (error) {
         // Every other write of the pass is done and the next pass will not repeat it, so its Event is recorded
         // now; the status transitions (and their Events) are planned again from fresh data.
         this.#record(rollout, plan.events.filter((e) => writeEventReasons.has(e.reason)));
         throw error;
       }
+      this.#record(rollout, plan.events);
+      return { kind: 'applied', ...(written.metadata.resourceVersion === undefined ? {} : { statusVersion: written.metadata.resourceVersion }) };
     }
     this.#record(rollout, plan.events);
-    return statusPatch === undefined ? 'applied' : 'status-written';
+    return { kind: 'applied' };
   }
 
   #record(rollout: Rollout, events: RolloutPlan['events']): void {

@@ -4,18 +4,16 @@
  * ttlStrategy.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import type { AnalysisRun, Metric } from '../../src/api/analysis.ts';
 import { aviaryGroup } from '../../src/api/groups.ts';
 import { analysisRunController } from '../../src/analysis/controller.ts';
 import { involvedObject } from '../../src/runtime/events.ts';
 import { Manager } from '../../src/runtime/manager.ts';
 import { KubeClient, PatchType, isNotFound, resourcePath } from '../../src/runtime/rest.ts';
-import { applyYaml } from '../support/kube.ts';
+import { installAnalysisCrds } from '../support/controller.ts';
 import { TestNamespace } from '../support/namespace.ts';
 import { TestExporter, TestPrometheus } from '../support/prometheus.ts';
 import { waitFor } from '../support/wait.ts';
@@ -33,17 +31,6 @@ let webAnswer: unknown = { ok: true, rate: 0.99 };
 const webRequests: { path: string; auth: string | undefined }[] = [];
 let webServer: Server;
 let webUrl = '';
-
-async function installCrds(): Promise<void> {
-  const ext = ns.kc.makeApiClient(ApiextensionsV1Api);
-  for (const plural of ['analysisruns', 'analysistemplates']) {
-    await applyYaml(ns.kc, await readFile(new URL(`../../deploy/crds/aviary.dev_${plural}.yaml`, import.meta.url), 'utf8'));
-    await waitFor(`the ${plural} CRD to be Established`, async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.aviary.dev` });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    });
-  }
-}
 
 async function createRun(name: string, spec: AnalysisRun['spec']): Promise<void> {
   await client.create(runsPath, { apiVersion: 'aviary.dev/v1alpha1', kind: 'AnalysisRun', metadata: { name }, spec });
@@ -70,7 +57,7 @@ const webMetric = (extra: Partial<Metric> = {}): Metric => ({
 describe('AnalysisRun controller (real API server, real providers)', () => {
   before(async () => {
     await ns.create();
-    await installCrds();
+    await installAnalysisCrds(ns.kc);
     webServer = createServer((req, res) => {
       webRequests.push({ path: req.url ?? '', auth: req.headers.authorization });
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -101,8 +88,10 @@ describe('AnalysisRun controller (real API server, real providers)', () => {
 
   it('web: takes `count` measurements at the interval and succeeds, with events and summary', async () => {
     webAnswer = { ok: true, rate: 0.99 };
+    const requestsBefore = webRequests.length;
     await createRun('web-ok', { metrics: [webMetric({ count: 3, interval: '1s' })] });
     const run = await finalRun('web-ok');
+    assert.equal(webRequests.length - requestsBefore, 3, 'each measurement queried the provider once (none repeated from a stale cache)');
     assert.equal(run.status?.phase, 'Successful');
     const result = run.status.metricResults?.at(0);
     assert.equal(result?.count, 3);
