@@ -142,6 +142,7 @@ export class AnalysisRunReconciler implements Reconciler {
       now,
       busy: this.#measurer.busy(key),
       finished,
+      finishedAtMs: this.#measurer.finishedAt(key),
     });
     try {
       await this.#writeStatus(key, run, plan.status, signal);

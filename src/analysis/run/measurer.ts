@@ -24,6 +24,8 @@ export class Measurer {
   /** Metric names with a task queued or running, per run. */
   readonly #busy = new Map<string, Set<string>>();
   readonly #finished = new Map<string, FinishedMeasurement[]>();
+  /** Per run and metric, when its last measurement finished, to the millisecond (status times are whole seconds). */
+  readonly #finishedAtMs = new Map<string, Map<string, number>>();
   readonly #waiting: Task[] = [];
   readonly #running = new Set<Promise<void>>();
 
@@ -66,9 +68,15 @@ export class Measurer {
     this.#finished.set(runKey, [...finished, ...(this.#finished.get(runKey) ?? [])]);
   }
 
+  /** When each metric's last measurement finished, in epoch ms, as far as this process saw it. */
+  finishedAt(runKey: string): ReadonlyMap<string, number> {
+    return this.#finishedAtMs.get(runKey) ?? new Map();
+  }
+
   /** Drops what is known about a run that was deleted or completed; its tasks in flight finish unrecorded. */
   forget(runKey: string): void {
     this.#finished.delete(runKey);
+    this.#finishedAtMs.delete(runKey);
     this.#busy.delete(runKey);
     for (let i = this.#waiting.length - 1; i >= 0; i--) {
       if (this.#waiting[i]?.runKey === runKey) this.#waiting.splice(i, 1);
@@ -94,8 +102,15 @@ export class Measurer {
         const busy = this.#busy.get(task.runKey);
         // A forgotten run (deleted meanwhile) no longer has a busy set: its result is dropped.
         if (busy?.delete(task.metric) === true) {
-          if (result !== undefined) this.#finished.set(task.runKey, [...(this.#finished.get(task.runKey) ?? []), result]);
-          if (result !== undefined) this.#onFinished(task.runKey);
+          if (result !== undefined) {
+            this.#finished.set(task.runKey, [...(this.#finished.get(task.runKey) ?? []), result]);
+            if (result.measurement.finishedAt !== undefined) {
+              const times = this.#finishedAtMs.get(task.runKey) ?? new Map<string, number>();
+              times.set(task.metric, Date.now());
+              this.#finishedAtMs.set(task.runKey, times);
+            }
+            this.#onFinished(task.runKey);
+          }
         }
       }
     })().finally(() => {

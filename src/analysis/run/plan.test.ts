@@ -81,8 +81,10 @@ describe('assessMetric (the reference limits)', () => {
 });
 
 describe('nextMeasurementAt', () => {
-  const cases: { name: string; metric: Partial<Metric>; last?: Measurement; due: number | undefined }[] = [
+  const cases: { name: string; metric: Partial<Metric>; last?: Measurement; preciseMs?: number; due: number | undefined }[] = [
     { name: 'first measurement at once', metric: {}, due: 0 },
+    { name: 'next after the interval from the exact finish time, when it is the recorded measurement\'s', metric: { interval: '1m' }, last: measured('Successful', 5), preciseMs: 5_730, due: 65.73 },
+    { name: 'an exact time of another measurement (another second) is ignored', metric: { interval: '1m' }, last: measured('Successful', 5), preciseMs: 4_730, due: 65 },
     { name: 'first measurement after initialDelay', metric: { initialDelay: '30s' }, due: 30 },
     { name: 'next after the interval', metric: { interval: '1m' }, last: measured('Successful', 5), due: 65 },
     { name: 'after an error: 10 s', metric: { interval: '5m' }, last: measured('Error', 5), due: 15 },
@@ -93,7 +95,7 @@ describe('nextMeasurementAt', () => {
   for (const c of cases) {
     it(c.name, () => {
       const result: MetricResult | undefined = c.last === undefined ? undefined : { name: 'm', phase: 'Running', measurements: [c.last] };
-      const due = nextMeasurementAt(metric(c.metric), result, t0);
+      const due = nextMeasurementAt(metric(c.metric), result, t0, c.preciseMs === undefined ? undefined : t0 + c.preciseMs);
       assert.equal(due === undefined ? undefined : (due - t0) / 1000, c.due);
     });
   }

@@ -26,6 +26,8 @@ export interface RunPlanInput {
   /** Metrics with a measurement task in flight: nothing new is started for them. */
   busy: ReadonlySet<string>;
   finished: readonly FinishedMeasurement[];
+  /** When each metric's last measurement finished, to the millisecond, where this process knows it. */
+  finishedAtMs?: ReadonlyMap<string, number>;
 }
 
 export interface RunEvent {
@@ -109,11 +111,14 @@ function timeMs(value: string | undefined): number | undefined {
  * When the metric's next measurement is due (epoch ms), or undefined when it takes no more. Errors are retried
  * after 10 s (sooner if the interval is shorter), as in Argo.
  */
-export function nextMeasurementAt(metric: Metric, result: MetricResult | undefined, startedAtMs: number): number | undefined {
+export function nextMeasurementAt(metric: Metric, result: MetricResult | undefined, startedAtMs: number, preciseFinishMs?: number): number | undefined {
   const last = lastMeasurement(result);
   if (last === undefined) return startedAtMs + (durationMs(metric.initialDelay) ?? 0);
   if (isRunningMeasurement(last)) return undefined;
-  const finished = timeMs(last.finishedAt) ?? timeMs(last.startedAt) ?? startedAtMs;
+  const recorded = timeMs(last.finishedAt) ?? timeMs(last.startedAt) ?? startedAtMs;
+  // Status times are whole seconds: scheduling from them would pull every next measurement up to 1 s early and onto
+  // the start of a second. The exact time is used when it is known to be the recorded measurement's.
+  const finished = preciseFinishMs !== undefined && Math.floor(preciseFinishMs / 1000) * 1000 === recorded ? preciseFinishMs : recorded;
   const interval = durationMs(metric.interval);
   if (last.phase === 'Error') return finished + Math.min(analysisDefaults.errorRetrySeconds * 1000, interval ?? Infinity);
   return interval === undefined ? undefined : finished + interval;
@@ -189,7 +194,7 @@ export function planRun(input: RunPlanInput): RunPlan {
       continue;
     }
     if (terminating) continue;
-    const due = nextMeasurementAt(metric, result, startedAtMs);
+    const due = nextMeasurementAt(metric, result, startedAtMs, input.finishedAtMs?.get(metric.name));
     if (due === undefined) continue;
     if (due <= now) plan.measure.push(metric.name);
     else wake(due);
