@@ -11,7 +11,7 @@ import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { splitKey, thaw } from '../runtime/objects.ts';
-import { OwnWrites, ownWriteRecheckMs } from '../runtime/own-writes.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { isNotFound, PatchType, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
@@ -115,7 +115,7 @@ export class AnalysisRunReconciler implements Reconciler {
       return done;
     }
     // Planning from the run as it was before our last status write would take measurements already taken.
-    if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return { requeueAfter: ownWriteRecheckMs };
+    if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return done;
     const run = thaw<AnalysisRun>(cached);
     if (isCompleted(run.status?.phase) && this.#measurer.busy(key).size === 0) {
       this.#measurer.forget(key);

@@ -7,7 +7,7 @@ import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { keyOf, splitKey, thaw, type DeepReadonly } from '../runtime/objects.ts';
-import { OwnWrites, ownWriteRecheckMs } from '../runtime/own-writes.ts';
+import { OwnWrites } from '../runtime/own-writes.ts';
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { controllerUidIndex } from '../runtime/store.ts';
 import { analysisReferences } from './analysis.ts';
@@ -231,8 +231,8 @@ export class RolloutReconciler implements Reconciler {
       this.#ownWrites.forget(key);
       return done;
     }
-    // The informer's update event enqueues the key again; the timer only guards against a lost event.
-    if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return { requeueAfter: ownWriteRecheckMs };
+    // Our last status write is not in the cache yet; its informer event enqueues the key again (see OwnWrites).
+    if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return done;
     const rollout = thaw<Rollout>(cached);
     const { namespace } = splitKey(key);
     const uid = rollout.metadata.uid ?? '';

@@ -4,8 +4,10 @@
  * patched object; planning from the stale one repeats work already done (a measurement taken twice) or ends in a 409
  * Conflict. Remembering, per key, the resourceVersion each write replaced lets the reconcile wait for its own write.
  *
- * Only writes that produced a new resourceVersion are remembered (a patch the server found to change nothing keeps
- * the version and will never be delivered), and never for longer than `patienceMs`, in case an event is lost.
+ * A reconcile that finds its write pending simply ends: the informer delivers that write (by watch, or by re-list
+ * after a broken watch) and its event enqueues the key again. A timer would only add a reconcile per write. Only
+ * writes that produced a new resourceVersion are remembered (a patch the server found to change nothing keeps the
+ * version and is never delivered), and never for longer than `patienceMs`.
  */
 export class OwnWrites {
   readonly #replaced = new Map<string, { version: string; at: number }>();
@@ -40,6 +42,3 @@ export class OwnWrites {
     return this.#replaced.size;
   }
 }
-
-/** How soon a reconcile waiting for its own write looks again if the informer's event does not come first. */
-export const ownWriteRecheckMs = 500;
