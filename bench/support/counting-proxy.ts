@@ -13,6 +13,7 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { closeServer } from '../../src/util/http-server.ts';
 
 /** The apiserver_request_total-style key of a request: "VERB group/resource[/subresource]", or undefined for non-resource paths. */
 export function requestKey(method: string, url: URL, contentType: string | undefined): string | undefined {
@@ -135,12 +136,7 @@ export class CountingProxy {
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => {
-        resolve();
-      });
-    });
+    await closeServer(this.#server);
     this.#agent.destroy();
     for (const dir of this.#dirs) await rm(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../../src/util/http-server.ts';
 
 export interface MetricRequest {
   arrivedAt: number;
@@ -66,11 +67,6 @@ export class MetricServer {
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => {
-      this.#server.close(() => {
-        resolve();
-      });
-    });
+    await closeServer(this.#server);
   }
 }

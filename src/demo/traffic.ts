@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeServer } from '../util/http-server.ts';
 
 /** The series the demo's AnalysisTemplate queries, as an application instrumented with Prometheus would name it. */
 export const requestsMetric = 'demo_http_requests_total';
@@ -69,9 +70,6 @@ export class SimulatedTraffic {
   async stop(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => {
-      resolve();
-    }));
+    await closeServer(server);
   }
 }

@@ -7,6 +7,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { V1Job } from '@kubernetes/client-node';
 import type { KubeClient } from '../../runtime/rest.ts';
+import { closeServer } from '../../util/http-server.ts';
 import { after, before, beforeEach, it } from 'node:test';
 import { ProviderConfigError, type MeasurementContext, type SecretScope } from './provider.ts';
 
@@ -78,10 +79,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     const server = this.#server;
     if (server === undefined) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => {
-      resolve();
-    }));
+    await closeServer(server);
   }
 }
 
