@@ -31,7 +31,7 @@ describe('cloudWatch provider', () => {
     const outcome = await cloudWatchProvider.measureWith(ctx, errorRate, env());
     const expected = [{ Id: 'rate', Label: 'error rate', StatusCode: 'Complete', Timestamps: ['2024-05-01T11:59:00.000Z', '2024-05-01T12:00:00.000Z'], Values: [0.002, 0.004] }];
     assert.deepEqual(outcome, { kind: 'value', result: expected, value: JSON.stringify(expected) });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'POST');
     assert.equal(req.path, '/');
     assert.equal(req.headers['x-amz-target'], 'GraniteServiceVersion20100801.GetMetricData');

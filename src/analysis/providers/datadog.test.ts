@@ -14,7 +14,7 @@ describe('datadog provider', () => {
     const ctx = testContext({ controllerSecrets: secrets() });
     const outcome = await datadogProvider.measure(ctx, { query: 'avg:errors{service:checkout}', interval: '10m' });
     assert.deepEqual(outcome, { kind: 'value', result: 0.02, value: '0.02' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'GET');
     assert.equal(req.path, '/api/v1/query');
     assert.equal(req.query.get('query'), 'avg:errors{service:checkout}');
@@ -42,7 +42,7 @@ describe('datadog provider', () => {
       secretRef: { name: 'dd', namespaced: true },
     });
     assert.deepEqual(outcome, { kind: 'value', result: 0.95, value: '0.95' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'POST');
     assert.equal(req.path, '/api/v2/query/scalar');
     assert.equal(req.headers['dd-api-key'], 'AK2');
@@ -68,7 +68,7 @@ describe('datadog provider', () => {
     reply = { body: { data: { attributes: { columns: [{ name: 'query', values: [] }] } } } };
     const outcome = await datadogProvider.measure(testContext({ controllerSecrets: secrets() }), { apiVersion: 'v2', query: 'avg:x{*}' });
     assert.deepEqual(outcome, { kind: 'value', result: null, value: 'null' });
-    const attributes = (JSON.parse(server.only().body) as { data: { attributes: { formulas: unknown; queries: unknown } } }).data.attributes;
+    const attributes = (JSON.parse(server.soleRequest().body) as { data: { attributes: { formulas: unknown; queries: unknown } } }).data.attributes;
     assert.deepEqual(attributes.formulas, [{ formula: 'query' }]);
     assert.deepEqual(attributes.queries, [{ data_source: 'metrics', name: 'query', query: 'avg:x{*}', aggregator: 'last' }]);
   });

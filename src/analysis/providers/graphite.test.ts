@@ -16,7 +16,7 @@ describe('graphite provider', () => {
         '5min', 'avg')&from=-5min`,
     });
     assert.deepEqual(outcome, { kind: 'value', result: [95.5, 97], value: '[95.500000,97.000000]' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.path, '/graphite/render');
     assert.equal(req.query.get('target'), "summarize( asPercent(sumSeries(app.ok.count), sumSeries(app.all.count)), '5min', 'avg')");
     assert.equal(req.query.get('from'), '-5min');

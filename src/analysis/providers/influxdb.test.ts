@@ -30,7 +30,7 @@ describe('influxdb provider', () => {
     const query = 'from(bucket: "app") |> range(start: -5m) |> filter(fn: (r) => r._field == "errors")';
     const outcome = await influxdbProvider.measure(ctx, { query });
     assert.deepEqual(outcome, { kind: 'value', result: [0.5, 1.25, 3], value: '[0.5 1.25 3]' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'POST');
     assert.equal(req.path, '/api/v2/query');
     assert.equal(req.query.get('org'), 'my-org');

@@ -16,7 +16,7 @@ describe('newRelic provider', () => {
     const ctx = testContext({ controllerSecrets: profile() });
     const outcome = await newRelicProvider.measure(ctx, { query: "SELECT percentage(count(*), WHERE httpResponseCode != '500') AS successRate FROM Transaction" });
     assert.deepEqual(outcome, { kind: 'value', result: { successRate: 0.99 }, value: '{"successRate":0.99}' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'POST');
     assert.equal(req.path, '/graphql');
     assert.equal(req.headers['api-key'], 'NRAK-1');
@@ -31,7 +31,7 @@ describe('newRelic provider', () => {
     const ctx = testContext({ controllerSecrets: { 'nr-team': profile().newrelic } });
     const outcome = await newRelicProvider.measure(ctx, { profile: 'nr-team', query: 'SELECT a FROM T FACET b', timeout: 60 });
     assert.deepEqual(outcome, { kind: 'value', result: [{ a: 1 }, { a: 2 }], value: '[{"a":1},{"a":2}]' });
-    const body = JSON.parse(server.only().body) as { query: string; variables: Record<string, unknown> };
+    const body = JSON.parse(server.soleRequest().body) as { query: string; variables: Record<string, unknown> };
     assert.match(body.query, /nrql\(query: \$nrql, timeout: \$timeout\)/);
     assert.equal(body.variables.timeout, 60);
   });

@@ -28,7 +28,7 @@ describe('prometheus provider', () => {
       headers: [{ key: 'X-Scope-OrgID', value: 'tenant_a' }],
     });
     assert.deepEqual(outcome, { kind: 'value', result: [0.95, 1], value: '[0.95,1]' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'POST');
     assert.equal(req.path, '/prom/api/v1/query');
     assert.equal(req.headers['x-scope-orgid'], 'tenant_a');
@@ -48,7 +48,7 @@ describe('prometheus provider', () => {
       rangeQuery: { start: 'now() - duration("1h")', end: 'now()', step: '1m' },
     });
     assert.deepEqual(outcome, { kind: 'value', result: [0.5, 0.75], value: '[0.5,0.75]' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.path, '/api/v1/query_range');
     const form = new URLSearchParams(req.body);
     const now = ctx.now().getTime() / 1000;
@@ -113,7 +113,7 @@ describe('prometheus provider', () => {
   it('sends basic auth', async () => {
     reply = vector(['1']);
     await prometheusProvider.measure(testContext(), { address: server.url, query: 'x', authentication: { basicAuth: { username: 'u', password: 'p@ss' } } });
-    assert.equal(server.only().headers.authorization, `Basic ${Buffer.from('u:p@ss').toString('base64')}`);
+    assert.equal(server.soleRequest().headers.authorization, `Basic ${Buffer.from('u:p@ss').toString('base64')}`);
   });
 
   it('fetches an OAuth2 client-credentials token once and sends it as a bearer token', async () => {
@@ -160,7 +160,7 @@ describe('prometheus provider', () => {
     try {
       const ctx = testContext();
       await prometheusProvider.measure(ctx, { address: server.url, query: 'up', authentication: { sigv4: { region: 'eu-west-1' } } });
-      const req = server.only();
+      const req = server.soleRequest();
       const expected = signV4(
         { method: 'POST', url: new URL(`${server.url}/api/v1/query`), headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: req.body },
         { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret-key' },

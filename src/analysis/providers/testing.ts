@@ -69,7 +69,7 @@ export class ApiServer {
   }
 
   /** The only request received; fails when there were none or several. */
-  only(): RecordedRequest {
+  soleRequest(): RecordedRequest {
     if (this.requests.length !== 1) throw new Error(`expected one request, got ${this.requests.length}`);
     const [req] = this.requests;
     if (req === undefined) throw new Error('no request');

@@ -12,7 +12,7 @@ describe('wavefront provider', () => {
     const ctx = testContext({ controllerSecrets: { 'wavefront-api-tokens': { [server.url]: 'wf-token' } } });
     const outcome = await wavefrontProvider.measure(ctx, { address: server.url, query: 'sum(ts(app.ok))' });
     assert.deepEqual(outcome, { kind: 'value', result: 0.9512, value: '0.95' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.path, '/api/v2/chart/api');
     assert.equal(req.query.get('q'), 'sum(ts(app.ok))');
     assert.equal(req.query.get('s'), String(ctx.now().getTime()));

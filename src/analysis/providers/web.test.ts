@@ -22,7 +22,7 @@ describe('web provider', () => {
       jsonPath: '{$.data}',
     });
     assert.deepEqual(outcome, { kind: 'value', result: { ok: true, successPercent: 0.97 }, value: '{"ok":true,"successPercent":0.97}' });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'GET');
     assert.equal(req.path, '/api/health');
     assert.equal(req.query.get('service'), 'checkout');
@@ -40,7 +40,7 @@ describe('web provider', () => {
   it('POSTs a JSON body with a JSON content type', async () => {
     reply = { body: { ok: true } };
     await webProvider.measure(testContext(), { url: server.url, method: 'POST', jsonBody: { key: 'value', n: [1, 2] } });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'POST');
     assert.equal(req.headers['content-type'], 'application/json');
     assert.deepEqual(JSON.parse(req.body), { key: 'value', n: [1, 2] });
@@ -49,7 +49,7 @@ describe('web provider', () => {
   it('PUTs a text body with the content type the headers give', async () => {
     reply = { body: { ok: true } };
     await webProvider.measure(testContext(), { url: server.url, method: 'PUT', body: 'a=b', headers: [{ key: 'Content-Type', value: 'text/plain' }] });
-    const req = server.only();
+    const req = server.soleRequest();
     assert.equal(req.method, 'PUT');
     assert.equal(req.headers['content-type'], 'text/plain');
     assert.equal(req.body, 'a=b');
