@@ -126,7 +126,7 @@ describe('prometheus provider', () => {
     await prometheusProvider.measure(testContext(), config);
     await prometheusProvider.measure(testContext(), config);
     assert.equal(tokens.requests.length, 1, 'the token is cached while valid');
-    const tokenReq = tokens.only();
+    const tokenReq = tokens.soleRequest();
     assert.equal(tokenReq.path, '/oauth/token');
     assert.equal(tokenReq.headers.authorization, `Basic ${Buffer.from('cid:sec').toString('base64')}`);
     const form = new URLSearchParams(tokenReq.body);
