@@ -1,12 +1,12 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Informer } from '../runtime/informer.ts';
+import { perRegistry } from '../runtime/metrics.ts';
 
 /**
  * The AnalysisRun metrics Argo Rollouts exports, under its names and labels, so existing dashboards and alerts keep
  * working. Gauges are computed from the informer cache when Prometheus scrapes; reconciles pay only the histogram.
  */
-const byRegistry = new WeakMap<Registry, AnalysisMetrics>();
 
 const phases = ['Error', 'Failed', 'Inconclusive', 'Pending', 'Running', 'Successful'] as const;
 
@@ -32,16 +32,13 @@ export function metricTypeLabel(provider: object | undefined): string {
 }
 
 export class AnalysisMetrics {
+  static readonly #of = perRegistry((registry) => new AnalysisMetrics(registry));
   readonly reconcile: Histogram<'namespace' | 'name'>;
   readonly #runs: Informer<AnalysisRun>[] = [];
 
   /** One set per registry (prom-client refuses duplicate names), fed by the AnalysisRun informers of every group. */
   static for(registry: Registry, runs: Informer<AnalysisRun>): AnalysisMetrics {
-    let metrics = byRegistry.get(registry);
-    if (metrics === undefined) {
-      metrics = new AnalysisMetrics(registry);
-      byRegistry.set(registry, metrics);
-    }
+    const metrics = AnalysisMetrics.#of(registry);
     if (!metrics.#runs.includes(runs)) metrics.#runs.push(runs);
     return metrics;
   }

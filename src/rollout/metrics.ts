@@ -1,14 +1,15 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Rollout } from '../api/rollout.ts';
 import type { Informer } from '../runtime/informer.ts';
+import { perRegistry } from '../runtime/metrics.ts';
 
 /**
  * The metric names Argo Rollouts exports, so existing Grafana dashboards and alerts keep working. The gauges are
  * computed from the informer cache when Prometheus scrapes, so reconciles pay nothing for them.
  */
-const byRegistry = new WeakMap<Registry, RolloutMetrics>();
 
 export class RolloutMetrics {
+  static readonly #of = perRegistry((registry) => new RolloutMetrics(registry));
   readonly reconcile: Histogram<'namespace' | 'name'>;
   readonly reconcileErrors: Counter<'namespace' | 'name'>;
   readonly events: Counter<'namespace' | 'name' | 'type' | 'reason'>;
@@ -16,11 +17,7 @@ export class RolloutMetrics {
 
   /** One set per registry (prom-client refuses duplicate names), fed by the Rollout informers of every API group. */
   static for(registry: Registry, rollouts: Informer<Rollout>): RolloutMetrics {
-    let metrics = byRegistry.get(registry);
-    if (metrics === undefined) {
-      metrics = new RolloutMetrics(registry);
-      byRegistry.set(registry, metrics);
-    }
+    const metrics = RolloutMetrics.#of(registry);
     metrics.#rollouts.push(rollouts);
     return metrics;
   }

@@ -2,9 +2,25 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { WorkQueueMetrics } from './workqueue.ts';
 
-const byRegistry = new WeakMap<Registry, RuntimeMetrics>();
+/**
+ * A set of metrics made once per registry: prom-client refuses a second registration of a name, and every controller
+ * of a manager shares its registry.
+ */
+export function perRegistry<T>(create: (registry: Registry) => T): (registry: Registry) => T {
+  const made = new WeakMap<Registry, T>();
+  return (registry) => {
+    let metrics = made.get(registry);
+    if (metrics === undefined) {
+      metrics = create(registry);
+      made.set(registry, metrics);
+    }
+    return metrics;
+  };
+}
+
 
 export class RuntimeMetrics {
+  static readonly #of = perRegistry((registry) => new RuntimeMetrics(registry));
   readonly reconcileDuration: Histogram<'controller'>;
   readonly reconcileErrors: Counter<'controller'>;
   readonly reconcileTotal: Counter<'controller' | 'result'>;
@@ -18,12 +34,7 @@ export class RuntimeMetrics {
 
   /** The runtime metrics of a registry, created on first use (prom-client refuses duplicate registrations). */
   static for(registry: Registry): RuntimeMetrics {
-    let metrics = byRegistry.get(registry);
-    if (metrics === undefined) {
-      metrics = new RuntimeMetrics(registry);
-      byRegistry.set(registry, metrics);
-    }
-    return metrics;
+    return RuntimeMetrics.#of(registry);
   }
 
   private constructor(registry: Registry) {
