@@ -24,6 +24,7 @@ import { redact, resolveArgs, substituteArgs } from './run/args.ts';
 import { isCompleted, lastMeasurement } from './run/assess.ts';
 import { Measurer } from './run/measurer.ts';
 import { deletionDueAt, erroredStatus, planRun, retentionLimit } from './run/plan.ts';
+import { formatTime } from '../runtime/time.ts';
 
 export interface AnalysisRunControllerOptions {
   group: ApiGroup;
@@ -235,7 +236,7 @@ export class AnalysisRunReconciler implements Reconciler {
     const entry = prepared.metrics.get(name);
     if (entry === undefined) return;
     this.#measurer.start(key, name, async () => {
-      const startedAt = kubeTime(new Date());
+      const startedAt = formatTime(Date.now());
       const signal = AbortSignal.timeout(this.#deps.measurementTimeoutMs);
       const ctx = this.#context(run, name, status, signal);
       const measurement = await this.#measurement(entry, prepared.secrets, startedAt, () => entry.provider.measure(ctx, entry.config));
@@ -251,7 +252,7 @@ export class AnalysisRunReconciler implements Reconciler {
     if (entry === undefined || last === undefined || resume === undefined) return;
     this.#measurer.start(key, name, async () => {
       const ctx = this.#context(run, name, status, AbortSignal.timeout(this.#deps.measurementTimeoutMs));
-      const resumed = await this.#measurement(entry, prepared.secrets, last.startedAt ?? kubeTime(new Date()), () =>
+      const resumed = await this.#measurement(entry, prepared.secrets, last.startedAt ?? formatTime(Date.now()), () =>
         resume(ctx, entry.config, { ...(last.metadata === undefined ? {} : { metadata: last.metadata }), ...(last.startedAt === undefined ? {} : { startedAt: last.startedAt }) }));
       // What the provider noted when it started (e.g. the job name) stays on the measurement.
       const metadata = { ...last.metadata, ...resumed.metadata };
@@ -275,7 +276,7 @@ export class AnalysisRunReconciler implements Reconciler {
       } catch (error) {
         message = `Metric Terminated; stopping its measurement failed: ${redact(errorText(error), prepared.secrets)}`;
       }
-      const measurement: Measurement = { ...last, phase: 'Successful', message, finishedAt: kubeTime(new Date()) };
+      const measurement: Measurement = { ...last, phase: 'Successful', message, finishedAt: formatTime(Date.now()) };
       delete measurement.resumeAt;
       return { metric: name, measurement };
     });
@@ -287,13 +288,13 @@ export class AnalysisRunReconciler implements Reconciler {
     try {
       outcome = await call();
     } catch (error) {
-      return { phase: 'Error', message: redact(errorText(error), secrets), startedAt, finishedAt: kubeTime(new Date()) };
+      return { phase: 'Error', message: redact(errorText(error), secrets), startedAt, finishedAt: formatTime(Date.now()) };
     }
-    const finishedAt = kubeTime(new Date());
+    const finishedAt = formatTime(Date.now());
     const metadata = outcome.metadata === undefined || Object.keys(outcome.metadata).length === 0 ? {} : { metadata: outcome.metadata };
     switch (outcome.kind) {
       case 'running':
-        return { phase: 'Running', startedAt, ...metadata, ...(outcome.resumeAt === undefined ? {} : { resumeAt: kubeTime(outcome.resumeAt) }) };
+        return { phase: 'Running', startedAt, ...metadata, ...(outcome.resumeAt === undefined ? {} : { resumeAt: formatTime(outcome.resumeAt.getTime()) }) };
       case 'phase':
         return { phase: outcome.phase, startedAt, finishedAt, ...metadata, ...(outcome.value === undefined ? {} : { value: outcome.value }), ...(outcome.message === undefined ? {} : { message: redact(outcome.message, secrets) }) };
       case 'value':
@@ -350,9 +351,4 @@ function sameMeasurement(a: Measurement, b: Measurement): boolean {
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Kubernetes Time: RFC 3339, whole seconds. */
-function kubeTime(date: Date): string {
-  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -13,6 +13,7 @@ import type { PodTemplateSpec, Rollout } from '../api/rollout.ts';
 import { podTemplateHash } from './hash.ts';
 import { podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from './observed.ts';
 import { ephemeralMetadataAnnotation } from './pod-metadata.ts';
+import { formatTime } from '../runtime/time.ts';
 
 /** One write: a merge patch or a JSON patch (RFC 6902) of one object. */
 export interface ActionPatch {
@@ -144,10 +145,6 @@ export function pauseAction(rollout: Rollout): ActionPlan {
   return { patches: [{ target: 'rollout', type: 'merge', body: { spec: { paused: true } } }], message: `rollout '${name}' paused` };
 }
 
-/** RFC 3339 with whole seconds, as Kubernetes writes metav1.Time. */
-export function kubeTime(at: Date): string {
-  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** restart: every pod created before `at` is replaced, a few at a time (spec.restartAt). */
 export function restartAction(rollout: Rollout, at: Date, inText = '0s'): ActionPlan {
@@ -155,7 +152,7 @@ export function restartAction(rollout: Rollout, at: Date, inText = '0s'): Action
   if ((rollout.spec.replicas ?? 1) === 0) throw new ActionRefused(`rollout '${name}' has 0 replicas: there are no pods to restart`);
   return {
     // Rounded up to the next whole second: the field has seconds, and a pod created earlier in this second must count.
-    patches: [{ target: 'rollout', type: 'merge', body: { spec: { restartAt: kubeTime(new Date(Math.ceil(at.getTime() / 1000) * 1000)) } } }],
+    patches: [{ target: 'rollout', type: 'merge', body: { spec: { restartAt: formatTime(Math.ceil(at.getTime() / 1000) * 1000) } } }],
     message: `rollout '${name}' restarts in ${inText}`,
   };
 }

@@ -2,6 +2,7 @@ import type { BlueGreenStrategy } from '../api/rollout.ts';
 import type { AnalysisPlanner, Verdict } from './analysis.ts';
 import type { PlanContext } from './context.ts';
 import { podTemplateHashLabel, scaleDownDeadlineAnnotation, type ReplicaSetView } from './observed.ts';
+import { formatTime } from '../runtime/time.ts';
 
 /**
  * Plans a blue-green release: the new ReplicaSet comes up beside the active one (preview Service on it), is judged
@@ -176,7 +177,7 @@ function scaleDownAfter(ctx: PlanContext, view: ReplicaSetView, delaySeconds: nu
   const deadline = view.scaleDownDeadline === undefined ? Number.NaN : Date.parse(view.scaleDownDeadline);
   if (Number.isNaN(deadline)) {
     const at = new Date(ctx.now.getTime() + delaySeconds * 1000);
-    ctx.plan.annotate.push({ name: view.name, annotations: { [scaleDownDeadlineAnnotation]: at.toISOString().replace(/\.\d{3}Z$/, 'Z') } });
+    ctx.plan.annotate.push({ name: view.name, annotations: { [scaleDownDeadlineAnnotation]: formatTime(at.getTime()) } });
     ctx.requeueAfter(delaySeconds * 1000);
     return;
   }

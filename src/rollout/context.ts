@@ -13,6 +13,7 @@ import {
   type ReplicaSetView,
   type RolloutPlan,
 } from './observed.ts';
+import { formatTime } from '../runtime/time.ts';
 
 /**
  * The working state of one planning pass: the observed snapshot, derived facts (hash, ReplicaSet roles, revision)
@@ -41,7 +42,7 @@ export class PlanContext {
     this.rollout = rollout;
     this.observed = observed;
     this.now = observed.now;
-    this.nowTime = kubeTime(observed.now);
+    this.nowTime = formatTime(observed.now.getTime());
     this.replicas = rollout.spec.replicas ?? 1;
     this.previous = rollout.status ?? {};
     this.status = structuredClone(this.previous);
@@ -161,10 +162,6 @@ export class PlanContext {
   }
 }
 
-/** Kubernetes `Time`: RFC 3339 with whole seconds. */
-export function kubeTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function buildReplicaSet(rollout: Rollout, hash: string, revision: number): V1ReplicaSet {
   const { metadata, spec } = rollout;

@@ -4,9 +4,9 @@ import { isCompletedAnalysisPhase, type AnalysisRun, type AnalysisTemplate } fro
 import type { AnalysisPhase, Rollout } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
 import { analysisReferences } from './analysis.ts';
-import { kubeTime } from './context.ts';
 import { planRollout } from './plan.ts';
 import { podTemplateHashLabel, type PlannedEvent, type RolloutPlan } from './observed.ts';
+import { formatTime } from '../runtime/time.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become
@@ -123,7 +123,7 @@ export class Simulation {
   #applyAnalysis(plan: RolloutPlan): boolean {
     for (const created of plan.createAnalysisRuns) {
       const run: AnalysisRun = { ...structuredClone(created), status: { phase: 'Pending' } };
-      run.metadata.creationTimestamp = kubeTime(this.now);
+      run.metadata.creationTimestamp = formatTime(this.now.getTime());
       run.status = { phase: this.runPhase(run) };
       this.runs.push(run);
     }

@@ -8,6 +8,7 @@ import { analysisDefaults, effectiveMetricLimits, type MetricLimits } from '../.
 import type { DryRun, MeasurementRetention } from '../../api/rollout.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { assessMetric, isBadPhase, isCompleted, isRunningMeasurement, lastMeasurement, worse, type MetricVerdict } from './assess.ts';
+import { formatTime } from '../../runtime/time.ts';
 
 /** A measurement that finished (or started running) since the status was written. */
 export interface FinishedMeasurement {
@@ -122,11 +123,6 @@ export function nextMeasurementAt(metric: Metric, result: MetricResult | undefin
   const interval = durationMs(metric.interval);
   if (last.phase === 'Error') return finished + Math.min(analysisDefaults.errorRetrySeconds * 1000, interval ?? Infinity);
   return interval === undefined ? undefined : finished + interval;
-}
-
-function formatTime(ms: number): string {
-  // Kubernetes Time: whole seconds, UTC.
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 function summary(results: readonly MetricResult[]): RunSummary {
