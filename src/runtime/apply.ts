@@ -1,11 +1,6 @@
+import { ApiDiscovery, type ApiResource } from './discovery.ts';
 import type { KubeObject } from './objects.ts';
 import { resourcePath, type KubeClient } from './rest.ts';
-
-interface ApiResource {
-  name: string;
-  kind: string;
-  namespaced: boolean;
-}
 
 /**
  * Server-side apply of arbitrary objects over the raw REST client. Objects travel as the JSON they are, so
@@ -15,11 +10,12 @@ interface ApiResource {
 export class Applier {
   readonly #client: KubeClient;
   readonly #fieldManager: string;
-  readonly #discovery = new Map<string, Promise<ApiResource[]>>();
+  readonly #discovery: ApiDiscovery;
 
   constructor(client: KubeClient, fieldManager: string) {
     this.#client = client;
     this.#fieldManager = fieldManager;
+    this.#discovery = new ApiDiscovery(client);
   }
 
   /** Applies one object (forcing ownership of its fields), defaulting the namespace of namespaced kinds. */
@@ -44,15 +40,7 @@ export class Applier {
   }
 
   async resourceFor(apiVersion: string, kind: string): Promise<ApiResource> {
-    let resources = this.#discovery.get(apiVersion);
-    if (resources === undefined) {
-      const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-      resources = this.#client.get<{ resources: ApiResource[] }>(path).then((list) => list.resources.filter((r) => !r.name.includes('/')));
-      this.#discovery.set(apiVersion, resources);
-      // A failed lookup (e.g. a CRD not established yet) must not be cached.
-      resources.catch(() => this.#discovery.delete(apiVersion));
-    }
-    const found = (await resources).find((r) => r.kind === kind);
+    const found = await this.#discovery.resourceFor(apiVersion, kind);
     if (found === undefined) throw new Error(`the API server does not serve kind ${kind} in ${apiVersion}`);
     return found;
   }

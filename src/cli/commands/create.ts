@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { parseAllDocuments } from 'yaml';
 import { groupOfApiVersion } from '../../api/groups.ts';
+import { ApiDiscovery, type ApiResource } from '../../runtime/discovery.ts';
 import { isApiError, resourcePath } from '../../runtime/rest.ts';
 import { CliError, ExitCode } from '../exit-codes.ts';
 import { addKubeOptions, kubeFlags } from '../flags.ts';
@@ -44,20 +45,14 @@ interface DiscoveredResource {
   group: string;
 }
 
-/** The REST resource of a kind, from the API server's discovery document of its group version (cached). */
-async function resourceFor(kube: CliKube, cache: Map<string, { name: string; kind: string; namespaced: boolean }[]>, apiVersion: string, kind: string): Promise<DiscoveredResource> {
-  let resources = cache.get(apiVersion);
-  if (resources === undefined) {
-    try {
-      const body = await kube.client.get<{ resources?: { name: string; kind: string; namespaced: boolean }[] }>(apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`);
-      resources = (body.resources ?? []).filter((r) => !r.name.includes('/'));
-    } catch (error) {
-      if (!isApiError(error, 404)) throw apiFailure(kube, `discover ${apiVersion}`, error);
-      resources = [];
-    }
-    cache.set(apiVersion, resources);
+/** The REST resource of a kind, from the API server's discovery document of its group version. */
+async function resourceFor(kube: CliKube, discovery: ApiDiscovery, apiVersion: string, kind: string): Promise<DiscoveredResource> {
+  let found: ApiResource | undefined;
+  try {
+    found = await discovery.resourceFor(apiVersion, kind);
+  } catch (error) {
+    throw apiFailure(kube, `discover ${apiVersion}`, error);
   }
-  const found = resources.find((r) => r.kind === kind);
   if (found === undefined) throw new CliError(`the API server does not serve ${kind} in ${apiVersion} (are its CRDs installed? \`aviary install\`)`, ExitCode.notFound);
   return { name: found.name, namespaced: found.namespaced, group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '' };
 }
@@ -80,13 +75,13 @@ Examples:
       const objects = manifestObjects(await readSource(flags.filename), source);
       if (objects.length === 0) throw new CliError(`${source}: no objects to create`, ExitCode.usage);
       const kube = connect(kubeFlags(command));
-      const cache = new Map<string, { name: string; kind: string; namespaced: boolean }[]>();
+      const discovery = new ApiDiscovery(kube.client);
       let failed = 0;
       let firstRollout: string | undefined;
       for (const obj of objects) {
         const apiVersion = obj.apiVersion ?? '';
         const kind = obj.kind ?? '';
-        const resource = await resourceFor(kube, cache, apiVersion, kind);
+        const resource = await resourceFor(kube, discovery, apiVersion, kind);
         const namespace = resource.namespaced ? (obj.metadata?.namespace ?? kube.namespace) : undefined;
         const body = resource.namespaced ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
         const label = `${kind.toLowerCase()}${resource.group === '' ? '' : `.${resource.group}`}`;
