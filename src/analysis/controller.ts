@@ -19,12 +19,12 @@ import { parseDuration } from '../util/duration.ts';
 import { assessMeasurement } from './expr/index.ts';
 import { AnalysisMetrics } from './metrics.ts';
 import { providerFor, type MeasurementContext, type MetricProvider, type ProviderOutcome, type SecretScope } from './providers/index.ts';
-import { runUidLabel } from './providers/job.ts';
 import { redact, resolveArgs, substituteArgs } from './run/args.ts';
 import { isCompleted, lastMeasurement } from './run/assess.ts';
 import { Measurer } from './run/measurer.ts';
 import { deletionDueAt, erroredStatus, planRun, retentionLimit } from './run/plan.ts';
 import { formatTime } from '../runtime/time.ts';
+import { analysisRunUidLabel } from '../api/labels.ts';
 
 export interface AnalysisRunControllerOptions {
   group: ApiGroup;
@@ -44,7 +44,7 @@ export function analysisRunController(manager: Manager, options: AnalysisRunCont
   // Jobs of the job provider only (label-filtered), stripped to what resume() reads.
   const jobs = manager.informers.informer<V1Job>({
     resource: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs' },
-    labelSelector: runUidLabel,
+    labelSelector: analysisRunUidLabel,
     transform: (job) => ({ apiVersion: job.apiVersion, kind: job.kind, metadata: job.metadata ?? {}, status: job.status ?? {} }),
     ...scope,
   });

@@ -11,18 +11,7 @@ import {
   sampleObject,
   type AnalysisSample,
 } from './analysis-samples.ts';
-import {
-  AnalysisRunSchema,
-  analysisPhases,
-  AnalysisTemplateSchema,
-  ClusterAnalysisTemplateSchema,
-  isAnalysisRunObject,
-  isAnalysisTemplateObject,
-  isCompletedAnalysisPhase,
-  type AnalysisRun,
-  type AnalysisTemplate,
-  type Metric,
-} from './analysis.ts';
+import { AnalysisRunSchema, analysisPhases, AnalysisTemplateSchema, ClusterAnalysisTemplateSchema, isAnalysisRunObject, isAnalysisTemplateObject, isCompletedAnalysisPhase, type AnalysisRun, type AnalysisTemplate, type Metric } from './analysis.ts';
 import {
   unknownObjectFields,
   validateAnalysisRunSchema,

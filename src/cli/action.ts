@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { Rollout } from '../api/rollout.ts';
 import { ActionRefused, type ActionPlan } from '../rollout/actions.ts';
 import { isApiError, resourcePath } from '../runtime/rest.ts';
-import { CliError, ExitCode } from './exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { kubeFlags } from './flags.ts';
 import { apiFailure, connect, getRollout, notFound, rolloutPath, type CliKube, type FoundRollout } from './kube.ts';
 import { patchPath, sendPatch } from './patch.ts';
@@ -62,7 +62,7 @@ async function send(kube: CliKube, found: FoundRollout, plan: ActionPlan): Promi
     } catch (error) {
       if (isApiError(error, 409) || (patch.type === 'json' && isApiError(error, 422) && /test/i.test(error.message))) return 'conflict';
       if (isApiError(error, 404)) {
-        if (patch.target === 'workload') throw new CliError(`the Deployment '${found.rollout.spec.workloadRef?.name ?? ''}' named by spec.workloadRef of rollout '${found.rollout.metadata.name ?? ''}' was not found`, ExitCode.notFound);
+        if (patch.target === 'workload') throw new ExitError(`the Deployment '${found.rollout.spec.workloadRef?.name ?? ''}' named by spec.workloadRef of rollout '${found.rollout.metadata.name ?? ''}' was not found`, ExitCode.notFound);
         throw notFound(kube, found.rollout.metadata.name ?? '');
       }
       throw apiFailure(kube, `patch ${path}`, error);
@@ -81,14 +81,14 @@ export async function runAction(command: Command, name: string, decide: Decide, 
       try {
         plan = await decide(found, kube);
       } catch (error) {
-        if (error instanceof ActionRefused) throw new CliError(error.message, ExitCode.failed, { cause: error });
+        if (error instanceof ActionRefused) throw new ExitError(error.message, ExitCode.failed, { cause: error });
         throw error;
       }
       if ((await send(kube, found, plan)) === 'done') {
         process.stdout.write(`${plan.message}\n`);
         return;
       }
-      if (attempt >= 5) throw new CliError(`rollout '${name}' kept changing while it was being patched (5 attempts); try again`, ExitCode.failed);
+      if (attempt >= 5) throw new ExitError(`rollout '${name}' kept changing while it was being patched (5 attempts); try again`, ExitCode.failed);
     }
   } finally {
     kube.client.close();

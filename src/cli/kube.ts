@@ -11,7 +11,7 @@ import { apiGroups, apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { KubeconfigError, loadKubeConnection } from '../runtime/kubeconfig.ts';
 import { isApiError, KubeClient, resourcePath, type ApiErrorLike } from '../runtime/rest.ts';
-import { CliError, ExitCode } from './exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 
 export interface KubeFlags {
   namespace?: string;
@@ -34,7 +34,7 @@ export interface CliKube {
 export function rolloutGroups(flag: string | undefined): readonly ApiGroup[] {
   if (flag === undefined || flag === 'auto') return apiGroups;
   const group = apiGroups.find((g) => g.name === flag);
-  if (group === undefined) throw new CliError(`--group must be auto or one of ${apiGroups.map((g) => g.name).join(', ')}, got "${flag}"`, ExitCode.usage);
+  if (group === undefined) throw new ExitError(`--group must be auto or one of ${apiGroups.map((g) => g.name).join(', ')}, got "${flag}"`, ExitCode.usage);
   return [group];
 }
 
@@ -46,7 +46,7 @@ export function connect(flags: KubeFlags): CliKube {
   } catch (error) {
     if (error instanceof KubeconfigError) {
       const hint = flags.kubeconfig === undefined && /no kubeconfig found/.test(error.message) ? ' (or start the local cluster: `aviary cluster up`, then `export KUBECONFIG=$(aviary cluster kubeconfig)`)' : '';
-      throw new CliError(`${error.message}${hint}`, ExitCode.usage, { cause: error });
+      throw new ExitError(`${error.message}${hint}`, ExitCode.usage, { cause: error });
     }
     throw error;
   }
@@ -54,21 +54,21 @@ export function connect(flags: KubeFlags): CliKube {
   return { client: new KubeClient(connection, { userAgent: 'aviary-cli', requestTimeoutMs: 15_000 }), namespace, groups, server: connection.server };
 }
 
-/** A failure to talk to the API server, as a CliError that says what was asked and what went wrong. */
-export function apiFailure(kube: CliKube, what: string, error: unknown): CliError {
-  if (error instanceof CliError) return error;
+/** A failure to talk to the API server, as a ExitError that says what was asked and what went wrong. */
+export function apiFailure(kube: CliKube, what: string, error: unknown): ExitError {
+  if (error instanceof ExitError) return error;
   if (isApiError(error)) {
     const status = (error as ApiErrorLike & { body?: { message?: string } }).body?.message ?? error.message;
-    if (error.code === 401) return new CliError(`${what}: the API server at ${kube.server} did not accept the credentials (401): ${status}`, ExitCode.failed, { cause: error });
-    if (error.code === 403) return new CliError(`${what}: forbidden: ${status}`, ExitCode.failed, { cause: error });
-    if (error.code === 404) return new CliError(`${what}: not found: ${status}`, ExitCode.notFound, { cause: error });
-    return new CliError(`${what}: ${error.message}`, ExitCode.failed, { cause: error });
+    if (error.code === 401) return new ExitError(`${what}: the API server at ${kube.server} did not accept the credentials (401): ${status}`, ExitCode.failed, { cause: error });
+    if (error.code === 403) return new ExitError(`${what}: forbidden: ${status}`, ExitCode.failed, { cause: error });
+    if (error.code === 404) return new ExitError(`${what}: not found: ${status}`, ExitCode.notFound, { cause: error });
+    return new ExitError(`${what}: ${error.message}`, ExitCode.failed, { cause: error });
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code)) {
-    return new CliError(`${what}: cannot reach the API server at ${kube.server} (${code}); is the cluster running? (\`aviary cluster status\`)`, ExitCode.failed, { cause: error });
+    return new ExitError(`${what}: cannot reach the API server at ${kube.server} (${code}); is the cluster running? (\`aviary cluster status\`)`, ExitCode.failed, { cause: error });
   }
-  return new CliError(`${what}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
+  return new ExitError(`${what}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
 }
 
 export interface FoundRollout {
@@ -81,7 +81,7 @@ export interface FoundRollout {
 export const rolloutPath = (group: ApiGroup, namespace: string, name?: string, subresource?: string): string =>
   resourcePath(apiVersionOf(group), 'rollouts', namespace, name, subresource);
 
-/** Reads a Rollout from the first group that has it; a Rollout in none of them is a CliError with exit code 4. */
+/** Reads a Rollout from the first group that has it; a Rollout in none of them is a ExitError with exit code 4. */
 export async function getRollout(kube: CliKube, name: string, signal?: AbortSignal): Promise<FoundRollout> {
   for (const group of kube.groups) {
     const path = rolloutPath(group, kube.namespace, name);
@@ -96,9 +96,9 @@ export async function getRollout(kube: CliKube, name: string, signal?: AbortSign
   throw notFound(kube, name);
 }
 
-export function notFound(kube: CliKube, name: string): CliError {
+export function notFound(kube: CliKube, name: string): ExitError {
   const where = kube.groups.length === 1 ? `group ${kube.groups[0]?.name ?? ''}` : `groups ${kube.groups.map((g) => g.name).join(' and ')}`;
-  return new CliError(`rollout "${name}" not found in namespace "${kube.namespace}" (looked in API ${where})`, ExitCode.notFound);
+  return new ExitError(`rollout "${name}" not found in namespace "${kube.namespace}" (looked in API ${where})`, ExitCode.notFound);
 }
 
 export interface RolloutList {
@@ -121,7 +121,7 @@ export async function listRollouts(kube: CliKube, namespace: string | undefined)
     }
   }
   if (out.served.length === 0) {
-    throw new CliError(`the API server at ${kube.server} serves no Rollout resource (looked in ${kube.groups.map((g) => g.name).join(', ')}): install the CRDs with \`aviary install\``, ExitCode.notFound);
+    throw new ExitError(`the API server at ${kube.server} serves no Rollout resource (looked in ${kube.groups.map((g) => g.name).join(', ')}): install the CRDs with \`aviary install\``, ExitCode.notFound);
   }
   return out;
 }

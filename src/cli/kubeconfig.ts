@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { CliError, ExitCode } from './exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 
 export interface KubeconfigFlags {
   kubeconfig?: string;
@@ -13,16 +13,16 @@ export function loadKubeconfigFromFlags(flags: KubeconfigFlags): KubeConfig {
     if (flags.kubeconfig !== undefined) kc.loadFromFile(flags.kubeconfig);
     else kc.loadFromDefault();
   } catch (error) {
-    throw new CliError(`cannot load kubeconfig${flags.kubeconfig === undefined ? '' : ` ${flags.kubeconfig}`}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
+    throw new ExitError(`cannot load kubeconfig${flags.kubeconfig === undefined ? '' : ` ${flags.kubeconfig}`}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
   }
   if (flags.context !== undefined) {
     if (kc.getContextObject(flags.context) === null) {
-      throw new CliError(`--context: no context named "${flags.context}" in the kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ')})`, ExitCode.usage);
+      throw new ExitError(`--context: no context named "${flags.context}" in the kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ')})`, ExitCode.usage);
     }
     kc.setCurrentContext(flags.context);
   }
   if (kc.getCurrentCluster() === null) {
-    throw new CliError('no cluster configured: pass --kubeconfig, set KUBECONFIG, or start the local cluster with `aviary cluster up`', ExitCode.usage);
+    throw new ExitError('no cluster configured: pass --kubeconfig, set KUBECONFIG, or start the local cluster with `aviary cluster up`', ExitCode.usage);
   }
   return kc;
 }

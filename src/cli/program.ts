@@ -4,7 +4,7 @@
  * and @kubernetes/client-node, several hundred milliseconds before `aviary get rollout` could print a line.
  */
 import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode, exitCodeHelp } from './exit-codes.ts';
+import { ExitError, ExitCode, exitCodeHelp } from '../util/exit-codes.ts';
 import { addKubeOptions } from './flags.ts';
 
 interface CommandEntry {
@@ -102,7 +102,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? ExitCode.success : ExitCode.usage;
     }
     const red = (s: string): string => (process.stderr.isTTY && (process.env.NO_COLOR ?? '') === '' ? `\x1b[31m${s}\x1b[39m` : s);
-    if (error instanceof CliError) {
+    if (error instanceof ExitError) {
       process.stderr.write(`${red('error:')} ${error.message}\n`);
       return error.exitCode;
     }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { CliError, ExitCode } from './exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 
 /** The text of a `-f` argument: a file, or standard input for `-`. An unreadable file is a usage error. */
 export async function readSource(file: string): Promise<string> {
@@ -11,6 +11,6 @@ export async function readSource(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
+    throw new ExitError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
   }
 }

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CliError, ExitCode } from '../cli/exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { runLogged, tailFile } from './exec.ts';
 import { buildModuleDir, cacheRoot, kubernetesBinDir, kwokBinDir } from './paths.ts';
 import { versions } from './versions.ts';
@@ -98,7 +98,7 @@ async function goRun(args: string[], cwd: string, logFile: string, extraEnv: Rec
   const env = { ...process.env, GOWORK: 'off', GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false', ...extraEnv };
   const result = await runLogged('go', args, { cwd, env, logFile });
   if (result.code !== 0) {
-    throw new CliError(
+    throw new ExitError(
       `building the local cluster failed: go ${args.join(' ')} (in ${cwd}) exited with ${result.code ?? result.signal ?? 'unknown'}\n` +
         `--- last lines of ${logFile} ---\n${await tailFile(logFile)}`,
     );
@@ -110,7 +110,7 @@ async function findGo(): Promise<string> {
     const { stdout } = await promisify(execFile)('go', ['version']);
     return stdout.trim();
   } catch {
-    throw new CliError(
+    throw new ExitError(
       'the local cluster is built from source and needs Go >= 1.26, which is not on PATH. ' +
         'Install Go (https://go.dev/dl/), or point KUBECONFIG at an existing cluster instead of the local one.',
       ExitCode.usage,

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CliError, ExitCode } from '../cli/exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { ensureBinaries, binaryPaths } from './build.ts';
 import { components, portsFrom, type Component, type Layout, type Ports } from './components.ts';
 import { ensureCredentials, kubeconfigYaml } from './credentials.ts';
@@ -38,7 +38,7 @@ async function ports(dir: string): Promise<Ports> {
     const raw = process.env.AVIARY_CLUSTER_PORT_BASE;
     const base = raw === undefined ? defaultPortBase : Number.parseInt(raw, 10);
     if (!Number.isInteger(base) || base < 1024 || base > 65000) {
-      throw new CliError(`AVIARY_CLUSTER_PORT_BASE must be a port number between 1024 and 65000, got "${raw ?? ''}"`, ExitCode.usage);
+      throw new ExitError(`AVIARY_CLUSTER_PORT_BASE must be a port number between 1024 and 65000, got "${raw ?? ''}"`, ExitCode.usage);
     }
     return portsFrom(base);
   }
@@ -61,7 +61,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   for (const component of components(bins, portBlock, lay, creds)) {
     if ((await runningPid(component)) !== undefined) continue;
     if (!(await isPortFree(component.port))) {
-      throw new CliError(
+      throw new ExitError(
         `port ${component.port} (${component.name}) is in use by another process. Stop that process, or run ` +
           `\`aviary cluster down\` and set AVIARY_CLUSTER_PORT_BASE to another free block of 6 ports.`,
         ExitCode.usage,
@@ -90,14 +90,14 @@ async function waitHealthy(component: Component, pid: number, token: string, tim
   let last = '';
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
-      throw new CliError(`${component.name} exited during start-up.\n--- last lines of ${component.logFile} ---\n${await tailFile(component.logFile)}`);
+      throw new ExitError(`${component.name} exited during start-up.\n--- last lines of ${component.logFile} ---\n${await tailFile(component.logFile)}`);
     }
     const result = await probe(component.healthUrl, component.authenticated ? token : undefined);
     if (result.ok) return;
     last = result.error ?? `HTTP ${result.status ?? 0}: ${(result.body ?? '').slice(-300)}`;
     await sleep(100);
   }
-  throw new CliError(
+  throw new ExitError(
     `${component.name} did not become healthy within ${timeoutMs / 1000} s (${component.healthUrl}: ${last}).\n` +
       `--- last lines of ${component.logFile} ---\n${await tailFile(component.logFile)}`,
   );

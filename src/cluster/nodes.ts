@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CliError } from '../cli/exit-codes.ts';
+import { ExitError } from '../util/exit-codes.ts';
 
 export function nodeName(index: number): string {
   return `aviary-node-${index}`;
@@ -72,7 +72,7 @@ export async function waitForClusterReady(kubeconfig: string, count: number, tim
     if (waitingFor === '') return;
     await sleep(100);
   }
-  throw new CliError(`the local cluster did not become ready within ${timeoutMs / 1000} s: still waiting for ${waitingFor}. See \`aviary cluster status\`.`);
+  throw new ExitError(`the local cluster did not become ready within ${timeoutMs / 1000} s: still waiting for ${waitingFor}. See \`aviary cluster status\`.`);
 }
 
 async function firstMissing(core: CoreV1Api, count: number): Promise<string> {

@@ -6,8 +6,8 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { Rollout } from '../api/rollout.ts';
 import { ensurePrometheus, LocalPrometheus } from '../cluster/prometheus.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
-import { podTemplateHashLabel } from '../rollout/observed.ts';
 import { SimulatedTraffic } from './traffic.ts';
+import { podTemplateHashLabel } from '../api/labels.ts';
 
 /** The analysis argument the examples use for the Prometheus address. */
 export const prometheusAddressArg = 'prometheus-address';

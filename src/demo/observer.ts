@@ -3,7 +3,7 @@ import type { Rollout } from '../api/rollout.ts';
 import { Informer } from '../runtime/informer.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import type { KubeClient } from '../runtime/rest.ts';
-import { podTemplateHashLabel } from '../rollout/observed.ts';
+import { podTemplateHashLabel } from '../api/labels.ts';
 
 export interface ObservedState {
   rollout: DeepReadonly<Rollout> | undefined;

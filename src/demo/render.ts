@@ -7,8 +7,8 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { CanaryStep, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import { currentSetWeight } from '../rollout/canary.ts';
-import { podTemplateHashLabel, revisionAnnotation } from '../rollout/observed.ts';
 import { formatDuration, parseDuration } from '../util/duration.ts';
+import { podTemplateHashLabel, revisionAnnotation } from '../api/labels.ts';
 
 export type ReplicaSetRole = 'stable' | 'canary' | 'active' | 'preview' | 'old';
 

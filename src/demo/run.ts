@@ -12,7 +12,7 @@ import pc from 'picocolors';
 import type { CustomResourceDefinition } from '../api/crd.ts';
 import { aviaryGroup, groupOfApiVersion } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
-import { CliError, ExitCode } from '../cli/exit-codes.ts';
+import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { loadKubeconfigFromFlags } from '../cli/kubeconfig.ts';
 import { status as clusterStatus, up } from '../cluster/control-plane.ts';
 import { applyObjects, CrdWaitTimeout, waitForCrds } from '../install/apply.ts';
@@ -148,11 +148,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   } catch (error) {
     if (timeout.aborted) {
       const what = phase === 'first deploy' ? `the first deploy of Rollout ${name}` : `the release of ${nextImage}`;
-      throw new CliError(`timed out after ${formatDuration(options.timeoutMs)} waiting for ${what} to become Healthy${lastLine === '' ? '' : ` (last seen: ${lastLine})`}`, ExitCode.timeout, { cause: error });
+      throw new ExitError(`timed out after ${formatDuration(options.timeoutMs)} waiting for ${what} to become Healthy${lastLine === '' ? '' : ` (last seen: ${lastLine})`}`, ExitCode.timeout, { cause: error });
     }
-    if (error instanceof CrdWaitTimeout) throw new CliError(error.message, ExitCode.timeout, { cause: error });
-    if (error instanceof CliError) throw error;
-    throw new CliError(`demo failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
+    if (error instanceof CrdWaitTimeout) throw new ExitError(error.message, ExitCode.timeout, { cause: error });
+    if (error instanceof ExitError) throw error;
+    throw new ExitError(`demo failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
   } finally {
     stopRendering();
     await observer.stop();
@@ -193,10 +193,10 @@ async function clusterConfig(options: DemoOptions, progress: (message: string) =
       progress(`local cluster ready in ${seconds(result.elapsedMs)}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CliError(
+      throw new ExitError(
         `the local cluster could not start: ${reason}\n` +
           'Fix the cause above and run the demo again, or run it on another cluster with --kubeconfig <file>.',
-        error instanceof CliError ? error.exitCode : ExitCode.failed,
+        error instanceof ExitError ? error.exitCode : ExitCode.failed,
         { cause: error },
       );
     }
@@ -219,7 +219,7 @@ async function recreateNamespace(client: KubeClient, namespace: string, signal: 
   });
   if (existing !== undefined) {
     if (existing.metadata?.labels?.[demoNamespaceLabel] !== 'true') {
-      throw new CliError(`namespace ${namespace} exists and was not created by aviary demo; pass another --namespace (the demo deletes and recreates its namespace)`, ExitCode.usage);
+      throw new ExitError(`namespace ${namespace} exists and was not created by aviary demo; pass another --namespace (the demo deletes and recreates its namespace)`, ExitCode.usage);
     }
     progress(`deleting namespace ${namespace} left by an earlier demo`);
     if (existing.metadata.deletionTimestamp === undefined) {
@@ -263,8 +263,8 @@ function outcome(rollout: DeepReadonly<Rollout> | undefined, generation: number)
   return undefined;
 }
 
-function degraded(rollout: DeepReadonly<Rollout> | undefined): CliError {
-  return new CliError(`Rollout ${rollout?.metadata.name ?? ''} is Degraded: ${rollout?.status?.message ?? 'no message'}`, ExitCode.failed);
+function degraded(rollout: DeepReadonly<Rollout> | undefined): ExitError {
+  return new ExitError(`Rollout ${rollout?.metadata.name ?? ''} is Degraded: ${rollout?.status?.message ?? 'no message'}`, ExitCode.failed);
 }
 
 async function untilHealthy(observer: RolloutObserver, generation: number, signal: AbortSignal): Promise<void> {
@@ -320,7 +320,7 @@ async function releaseUntilRolledBack(options: ReleaseOptions, stableBefore: str
   }, signal);
   const rollout = observer.state().rollout;
   if (result === 'healthy') {
-    throw new CliError(`Rollout ${rollout?.metadata.name ?? ''} became Healthy on the failing version: the analysis did not stop it`, ExitCode.failed);
+    throw new ExitError(`Rollout ${rollout?.metadata.name ?? ''} became Healthy on the failing version: the analysis did not stop it`, ExitCode.failed);
   }
   return rollout?.status?.message ?? 'aborted';
 }

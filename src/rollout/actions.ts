@@ -11,9 +11,8 @@
 import type { V1Container, V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import type { PodTemplateSpec, Rollout } from '../api/rollout.ts';
 import { podTemplateHash } from './hash.ts';
-import { podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from './observed.ts';
-import { ephemeralMetadataAnnotation } from './pod-metadata.ts';
 import { formatTime } from '../runtime/time.ts';
+import { ephemeralMetadataAnnotation, podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from '../api/labels.ts';
 
 /** One write: a merge patch or a JSON patch (RFC 6902) of one object. */
 export interface ActionPatch {

@@ -26,13 +26,10 @@ import type {
 } from '../api/rollout.ts';
 import { resolveRolloutAnalysis, type TemplateCatalog } from '../analysis/templates.ts';
 import type { PlanContext } from './context.ts';
-import { podTemplateHashLabel, revisionAnnotation, type ObservedAnalysis } from './observed.ts';
+import { type ObservedAnalysis } from './observed.ts';
 import type { SpecIssue } from './validate.ts';
+import { podTemplateHashLabel, revisionAnnotation, rolloutTypeLabel, stepIndexLabel } from '../api/labels.ts';
 
-/** Label naming the kind of a run: Step, Background, PrePromotion or PostPromotion. */
-export const rolloutTypeLabel = 'rollout-type';
-/** Label of step runs: the index of their canary step. */
-export const stepIndexLabel = 'step-index';
 
 export const analysisKinds = ['Step', 'Background', 'PrePromotion', 'PostPromotion'] as const;
 export type AnalysisKind = (typeof analysisKinds)[number];

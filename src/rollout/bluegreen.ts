@@ -1,8 +1,9 @@
 import type { BlueGreenStrategy } from '../api/rollout.ts';
 import type { AnalysisPlanner, Verdict } from './analysis.ts';
 import type { PlanContext } from './context.ts';
-import { podTemplateHashLabel, scaleDownDeadlineAnnotation, type ReplicaSetView } from './observed.ts';
+import { type ReplicaSetView } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
+import { podTemplateHashLabel, scaleDownDeadlineAnnotation } from '../api/labels.ts';
 
 /**
  * Plans a blue-green release: the new ReplicaSet comes up beside the active one (preview Service on it), is judged

@@ -2,18 +2,9 @@ import type { V1ReplicaSet } from '@kubernetes/client-node';
 import type { AntiAffinity, PauseCondition, Rollout, RolloutStatus } from '../api/rollout.ts';
 import { antiAffinityFor } from './pod-metadata.ts';
 import { podTemplateHash } from './hash.ts';
-import {
-  desiredReplicasAnnotation,
-  podTemplateHashLabel,
-  templateHashAnnotation,
-  revisionAnnotation,
-  viewReplicaSet,
-  type ObservedRollout,
-  type PlannedEvent,
-  type ReplicaSetView,
-  type RolloutPlan,
-} from './observed.ts';
+import { viewReplicaSet, type ObservedRollout, type PlannedEvent, type ReplicaSetView, type RolloutPlan } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
+import { desiredReplicasAnnotation, podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from '../api/labels.ts';
 
 /**
  * The working state of one planning pass: the observed snapshot, derived facts (hash, ReplicaSet roles, revision)

@@ -13,8 +13,9 @@ import { controllerUidIndex } from '../runtime/store.ts';
 import { analysisReferences } from './analysis.ts';
 import { RolloutExecutor } from './executor.ts';
 import { RolloutMetrics } from './metrics.ts';
-import { podTemplateHashLabel, type ObservedAnalysis, type PodView } from './observed.ts';
+import { type ObservedAnalysis, type PodView } from './observed.ts';
 import { planRollout } from './plan.ts';
+import { podTemplateHashLabel } from '../api/labels.ts';
 
 export interface RolloutControllerOptions {
   group: ApiGroup;

@@ -5,8 +5,8 @@ import type { EventRecorder } from '../runtime/events.ts';
 import { isApiError, isConflict, isNotFound, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
 import type { RolloutMetrics } from './metrics.ts';
-import { ephemeralMetadataAnnotation } from './pod-metadata.ts';
-import { desiredReplicasAnnotation, managedByAnnotation, podTemplateHashLabel, type RolloutPlan } from './observed.ts';
+import { type RolloutPlan } from './observed.ts';
+import { desiredReplicasAnnotation, ephemeralMetadataAnnotation, managedByAnnotation, podTemplateHashLabel } from '../api/labels.ts';
 
 const mergePatchType = 'application/merge-patch+json';
 

@@ -3,15 +3,7 @@ import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
 import type { PodMetadataChange } from './pod-metadata.ts';
-
-/** Labels and annotations that users and tools of Argo Rollouts read; Aviary writes the same names. */
-export const podTemplateHashLabel = 'rollouts-pod-template-hash';
-export const revisionAnnotation = 'rollout.argoproj.io/revision';
-export const desiredReplicasAnnotation = 'rollout.argoproj.io/desired-replicas';
-export const scaleDownDeadlineAnnotation = 'scale-down-deadline';
-export const managedByAnnotation = 'argo-rollouts.argoproj.io/managed-by-rollouts';
-/** Aviary's hash of the template an adopted ReplicaSet runs (its label holds the hash of the controller before). */
-export const templateHashAnnotation = 'aviary.dev/template-hash';
+import { podTemplateHashLabel, revisionAnnotation, scaleDownDeadlineAnnotation, templateHashAnnotation } from '../api/labels.ts';
 
 /** Everything the planner may look at: a snapshot of the cluster as the informers saw it. */
 export interface ObservedRollout {

@@ -11,8 +11,9 @@ import { blueGreenMaxUnavailable, canaryFenceposts } from './int-or-percent.ts';
 import { planPodMetadata } from './pod-metadata.ts';
 import { planRestart } from './restart.ts';
 import { planWorkloadScaleDown, resolveWorkload } from './workload.ts';
-import { podTemplateHashLabel, type ObservedRollout, type RolloutPlan } from './observed.ts';
+import { type ObservedRollout, type RolloutPlan } from './observed.ts';
 import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.ts';
+import { podTemplateHashLabel } from '../api/labels.ts';
 
 /**
  * Decides everything one reconcile of a Rollout should do, from a snapshot of what the informers observed. Pure:

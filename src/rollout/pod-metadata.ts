@@ -1,10 +1,8 @@
 import type { V1Affinity, V1PodAffinityTerm } from '@kubernetes/client-node';
 import type { AntiAffinity, PodTemplateMetadata } from '../api/rollout.ts';
 import type { PlanContext } from './context.ts';
-import { podTemplateHashLabel } from './observed.ts';
+import { ephemeralMetadataAnnotation, podTemplateHashLabel } from '../api/labels.ts';
 
-/** Records on a ReplicaSet which role metadata its pods carry, so a role change knows what to take away. */
-export const ephemeralMetadataAnnotation = 'rollout.argoproj.io/ephemeral-metadata';
 
 export interface PodMetadataChange {
   replicaSet: string;

@@ -5,8 +5,9 @@ import type { AnalysisPhase, Rollout } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
 import { analysisReferences } from './analysis.ts';
 import { planRollout } from './plan.ts';
-import { podTemplateHashLabel, type PlannedEvent, type RolloutPlan } from './observed.ts';
+import { type PlannedEvent, type RolloutPlan } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
+import { podTemplateHashLabel } from '../api/labels.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become

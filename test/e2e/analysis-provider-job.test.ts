@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PatchStrategy, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
 import type { JobMetric } from '../../src/api/metric-provider.ts';
-import { jobNameKey, jobProvider, metricNameAnnotation, runNameAnnotation, runUidLabel } from '../../src/analysis/providers/job.ts';
+import { jobNameKey, jobProvider } from '../../src/analysis/providers/job.ts';
 import type { MeasurementContext, ProviderOutcome } from '../../src/analysis/providers/provider.ts';
 import { isNotFound, KubeClient, resourcePath } from '../../src/runtime/rest.ts';
 import { TestNamespace } from '../support/namespace.ts';
+import { analysisMetricNameAnnotation, analysisRunNameAnnotation, analysisRunUidLabel } from '../../src/api/labels.ts';
 
 const ns = new TestNamespace('ap-job', [['batch/v1', 'Job'], ['v1', 'Pod']]);
 const offNodes = { 'aviary.dev/no-such-node': 'true' };
@@ -94,10 +95,10 @@ describe('job metric provider on the local cluster', () => {
     const meta = (await getJob(name)).metadata ?? {};
     const labels: Record<string, string> = meta.labels ?? {};
     const annotations: Record<string, string> = meta.annotations ?? {};
-    assert.equal(labels[runUidLabel], owner.uid);
+    assert.equal(labels[analysisRunUidLabel], owner.uid);
     assert.equal(labels.team, 'checkout');
-    assert.equal(annotations[runNameAnnotation], 'run-owner');
-    assert.equal(annotations[metricNameAnnotation], 'smoke');
+    assert.equal(annotations[analysisRunNameAnnotation], 'run-owner');
+    assert.equal(annotations[analysisMetricNameAnnotation], 'smoke');
     assert.equal(annotations.purpose, 'smoke');
     assert.deepEqual((meta.ownerReferences ?? []).map((r) => [r.kind, r.name, r.uid, r.controller]), [['ConfigMap', 'run-owner', owner.uid, true]]);
     assert.deepEqual(await resumeUntilDone(ctx, completes, name), { kind: 'phase', phase: 'Successful', value: 'Complete' });

@@ -27,12 +27,10 @@ import {
   type MetricProvider,
   type ProviderOutcome,
 } from './provider.ts';
+import { analysisMetricNameAnnotation, analysisRunNameAnnotation, analysisRunUidLabel } from '../../api/labels.ts';
 
 const type = 'job';
 export const jobNameKey = 'job-name';
-export const runUidLabel = 'analysisrun.argoproj.io/uid';
-export const runNameAnnotation = 'analysisrun.argoproj.io/name';
-export const metricNameAnnotation = 'analysisrun.argoproj.io/metric-name';
 const jobNameLabel = 'batch.kubernetes.io/job-name';
 /** How soon to look at pods again while some are not ready (image pulls); the Job's own changes come by watch. */
 export const podCheckDelayMs = 15_000;
@@ -117,8 +115,8 @@ function newJob(ctx: MeasurementContext, config: JobMetric, name: string): Recor
     metadata: {
       name,
       namespace: run.namespace,
-      labels: { ...config.metadata?.labels, [runUidLabel]: run.uid },
-      annotations: { ...config.metadata?.annotations, [runNameAnnotation]: run.name, [metricNameAnnotation]: ctx.metricName },
+      labels: { ...config.metadata?.labels, [analysisRunUidLabel]: run.uid },
+      annotations: { ...config.metadata?.annotations, [analysisRunNameAnnotation]: run.name, [analysisMetricNameAnnotation]: ctx.metricName },
       ownerReferences: [{ apiVersion: run.apiVersion, kind: run.kind, name: run.name, uid: run.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: config.spec,
@@ -232,8 +230,8 @@ async function terminate(ctx: MeasurementContext, _config: JobMetric, measuremen
 }
 
 async function garbageCollect(ctx: MeasurementContext, _config: JobMetric, limit: number): Promise<void> {
-  const list = await ctx.kube.get<{ items?: JobLike[] }>(jobsPath(ctx.run.namespace), { labelSelector: `${runUidLabel}=${ctx.run.uid}` }, ctx.signal);
-  const mine = (list.items ?? []).filter((job) => job.metadata?.annotations?.[metricNameAnnotation] === ctx.metricName);
+  const list = await ctx.kube.get<{ items?: JobLike[] }>(jobsPath(ctx.run.namespace), { labelSelector: `${analysisRunUidLabel}=${ctx.run.uid}` }, ctx.signal);
+  const mine = (list.items ?? []).filter((job) => job.metadata?.annotations?.[analysisMetricNameAnnotation] === ctx.metricName);
   const created = (job: JobLike): number => new Date(job.metadata?.creationTimestamp ?? 0).getTime();
   // Oldest first; the name breaks ties within the one-second resolution of creationTimestamp (n grows).
   mine.sort((a, b) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', 'en', { numeric: true }));

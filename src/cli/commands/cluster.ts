@@ -5,7 +5,7 @@ import pc from 'picocolors';
 import { binaryPaths } from '../../cluster/build.ts';
 import { down, status, up } from '../../cluster/control-plane.ts';
 import { kubeconfigPath } from '../../cluster/paths.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 
 const progress = (message: string): void => {
   process.stderr.write(`${pc.dim('•')} ${message}\n`);
@@ -57,7 +57,7 @@ export function clusterCommand(): Command {
         }
         process.stdout.write(`kubeconfig: ${report.kubeconfig}\n`);
       } else {
-        throw new CliError(`--output must be "text" or "json", got "${opts.output}"`, ExitCode.usage);
+        throw new ExitError(`--output must be "text" or "json", got "${opts.output}"`, ExitCode.usage);
       }
       if (!report.components.every((c) => c.healthy)) process.exitCode = ExitCode.failed;
     });
@@ -75,7 +75,7 @@ export function clusterCommand(): Command {
       try {
         process.stdout.write(await readFile(file, 'utf8'));
       } catch {
-        throw new CliError(`no kubeconfig at ${file}: run \`aviary cluster up\` first`, ExitCode.notFound);
+        throw new ExitError(`no kubeconfig at ${file}: run \`aviary cluster up\` first`, ExitCode.notFound);
       }
     });
 
@@ -89,7 +89,7 @@ export function clusterCommand(): Command {
       const code = await new Promise<number>((resolve, reject) => {
         const child = spawn(binaryPaths().kubectl, args, { stdio: 'inherit', env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
         child.on('error', (error) => {
-          reject(new CliError(`cannot run kubectl (${error.message}): run \`aviary cluster up\` first`, ExitCode.usage));
+          reject(new ExitError(`cannot run kubectl (${error.message}): run \`aviary cluster up\` first`, ExitCode.usage));
         });
         child.on('close', (c) => {
           resolve(c ?? ExitCode.failed);

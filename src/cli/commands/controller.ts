@@ -6,7 +6,7 @@ import { servesResource } from '../../runtime/discovery.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { Manager } from '../../runtime/manager.ts';
 import { KubeconfigError, loadKubeConnection } from '../../runtime/kubeconfig.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 
 interface ControllerFlags {
   kubeconfig?: string;
@@ -75,7 +75,7 @@ function connectionFromFlags(flags: { kubeconfig?: string; context?: string }): 
   try {
     return loadKubeConnection({ ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }), ...(flags.context === undefined ? {} : { context: flags.context }) });
   } catch (error) {
-    if (error instanceof KubeconfigError) throw new CliError(error.message, ExitCode.usage);
+    if (error instanceof KubeconfigError) throw new ExitError(error.message, ExitCode.usage);
     throw error;
   }
 }

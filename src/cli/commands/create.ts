@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml';
 import { groupOfApiVersion } from '../../api/groups.ts';
 import { ApiDiscovery, type ApiResource } from '../../runtime/discovery.ts';
 import { isApiError, resourcePath } from '../../runtime/rest.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, kubeFlags } from '../flags.ts';
 import { apiFailure, connect, getRollout, type CliKube } from '../kube.ts';
 import { readSource } from '../read-source.ts';
@@ -23,15 +23,15 @@ export function manifestObjects(text: string, source: string): ManifestObject[] 
     const [error] = doc.errors;
     if (error !== undefined) {
       const pos = error.linePos?.[0];
-      throw new CliError(`${source}:${pos === undefined ? '' : `${pos.line}:${pos.col}:`} ${error.message.split('\n')[0] ?? ''}`, ExitCode.usage);
+      throw new ExitError(`${source}:${pos === undefined ? '' : `${pos.line}:${pos.col}:`} ${error.message.split('\n')[0] ?? ''}`, ExitCode.usage);
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
-    if (!isRecord(value)) throw new CliError(`${source}: document ${i + 1} is not a Kubernetes object`, ExitCode.usage);
+    if (!isRecord(value)) throw new ExitError(`${source}: document ${i + 1} is not a Kubernetes object`, ExitCode.usage);
     const items = value.kind === 'List' && Array.isArray(value.items) ? value.items : [value];
     for (const item of items) {
       if (!isRecord(item) || typeof item.apiVersion !== 'string' || typeof item.kind !== 'string') {
-        throw new CliError(`${source}: document ${i + 1}: every object needs apiVersion and kind`, ExitCode.usage);
+        throw new ExitError(`${source}: document ${i + 1}: every object needs apiVersion and kind`, ExitCode.usage);
       }
       out.push(item);
     }
@@ -53,7 +53,7 @@ async function resourceFor(kube: CliKube, discovery: ApiDiscovery, apiVersion: s
   } catch (error) {
     throw apiFailure(kube, `discover ${apiVersion}`, error);
   }
-  if (found === undefined) throw new CliError(`the API server does not serve ${kind} in ${apiVersion} (are its CRDs installed? \`aviary install\`)`, ExitCode.notFound);
+  if (found === undefined) throw new ExitError(`the API server does not serve ${kind} in ${apiVersion} (are its CRDs installed? \`aviary install\`)`, ExitCode.notFound);
   return { name: found.name, namespaced: found.namespaced, group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '' };
 }
 
@@ -73,7 +73,7 @@ Examples:
     .action(async (flags: { filename: string; watch?: boolean; color: boolean }, command: Command) => {
       const source = flags.filename === '-' ? 'stdin' : flags.filename;
       const objects = manifestObjects(await readSource(flags.filename), source);
-      if (objects.length === 0) throw new CliError(`${source}: no objects to create`, ExitCode.usage);
+      if (objects.length === 0) throw new ExitError(`${source}: no objects to create`, ExitCode.usage);
       const kube = connect(kubeFlags(command));
       const discovery = new ApiDiscovery(kube.client);
       let failed = 0;
@@ -99,10 +99,10 @@ Examples:
       }
       if (failed > 0) {
         kube.client.close();
-        throw new CliError(`${failed} of ${objects.length} object${objects.length === 1 ? '' : 's'} not created`, ExitCode.failed);
+        throw new ExitError(`${failed} of ${objects.length} object${objects.length === 1 ? '' : 's'} not created`, ExitCode.failed);
       }
       if (flags.watch === true) {
-        if (firstRollout === undefined) throw new CliError(`${source}: -w watches a Rollout, and the file created none in namespace ${kube.namespace}`, ExitCode.usage);
+        if (firstRollout === undefined) throw new ExitError(`${source}: -w watches a Rollout, and the file created none in namespace ${kube.namespace}`, ExitCode.usage);
         const { watchRollout } = await import('./get.ts');
         process.exitCode = await watchRollout(kube, await getRollout(kube, firstRollout), !flags.color);
         return;

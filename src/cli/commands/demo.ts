@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { demoEpilogue, runDemo } from '../../demo/run.ts';
 import { scenarioNames, type ScenarioName } from '../../demo/scenarios.ts';
 import { parseDuration } from '../../util/duration.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 
 interface DemoFlags {
   interactive: boolean;
@@ -44,7 +44,7 @@ export function demoCommand(): Command {
     .action(async (flags: DemoFlags) => {
       const interactive = flags.interactive && process.stdin.isTTY && process.stdout.isTTY;
       const scenario = flags.scenario ?? (flags.failing ? 'canary-analysis' : 'canary');
-      if (flags.failing && scenario !== 'canary-analysis') throw new CliError('--failing needs --scenario canary-analysis (the example whose release a metric judges)', ExitCode.usage);
+      if (flags.failing && scenario !== 'canary-analysis') throw new ExitError('--failing needs --scenario canary-analysis (the example whose release a metric judges)', ExitCode.usage);
       const result = await runDemo({
         scenario,
         failing: flags.failing,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ExitCode } from '../exit-codes.ts';
+import { ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, kubeFlags, outputOption, positiveIntArg } from '../flags.ts';
 import { connect, getRollout, type CliKube, type FoundRollout } from '../kube.ts';
 import { catchInterrupt, printData, untilInterrupted } from '../output.ts';

@@ -4,7 +4,7 @@ import type { CustomResourceDefinition } from '../../api/crd.ts';
 import { applyObjects, CrdWaitTimeout, waitForCrds } from '../../install/apply.ts';
 import { compatModes, installManifests, manifestsYaml, type InstallObject } from '../../install/manifests.ts';
 import { KubeClient } from '../../runtime/rest.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { loadKubeconfigFromFlags } from '../kubeconfig.ts';
 
 interface InstallFlags {
@@ -49,9 +49,9 @@ export function installCommand(): Command {
         progress(`CRDs established: ${crds.map((c) => c.metadata.name).join(', ')}`);
         progress('installed; the controller runs in namespace aviary-system (kubectl -n aviary-system get deploy aviary-controller)');
       } catch (error) {
-        if (error instanceof CrdWaitTimeout) throw new CliError(error.message, ExitCode.timeout);
-        if (error instanceof CliError) throw error;
-        throw new CliError(`install failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
+        if (error instanceof CrdWaitTimeout) throw new ExitError(error.message, ExitCode.timeout);
+        if (error instanceof ExitError) throw error;
+        throw new ExitError(`install failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
       } finally {
         client.close();
       }

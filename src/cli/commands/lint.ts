@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { outputOption } from '../flags.ts';
 import { findingLine, lintManifests, type LintFinding } from '../lint.ts';
 import { readSource } from '../read-source.ts';
@@ -52,7 +52,7 @@ Examples:
           : `${errors > 0 ? style.red('✖') : style.yellow('!')} ${what}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
         process.stdout.write(`${summary}\n`);
       }
-      if (rollouts + analysis === 0 && errors === 0) throw new CliError(`${flags.filename.join(', ')}: no Rollout or analysis object found (apiVersion aviary.dev/v1alpha1 or argoproj.io/v1alpha1, kind Rollout, AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun)`, ExitCode.usage);
+      if (rollouts + analysis === 0 && errors === 0) throw new ExitError(`${flags.filename.join(', ')}: no Rollout or analysis object found (apiVersion aviary.dev/v1alpha1 or argoproj.io/v1alpha1, kind Rollout, AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun)`, ExitCode.usage);
       if (errors > 0) process.exitCode = ExitCode.failed;
     });
 }

@@ -3,7 +3,7 @@ import { apiVersionOf, type ApiGroup } from '../../api/groups.ts';
 import type { Rollout } from '../../api/rollout.ts';
 import type { Informer } from '../../runtime/informer.ts';
 import type { KubeObject } from '../../runtime/objects.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, kubeFlags, outputOption } from '../flags.ts';
 import { connect, listRollouts, type CliKube } from '../kube.ts';
 import { catchInterrupt, printData, untilInterrupted } from '../output.ts';

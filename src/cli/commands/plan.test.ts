@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Timeline } from '../../rollout/timeline.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { minimumDurationText, planTimelines, renderTimeline, renderTimelinesJson, rolloutsFromManifests } from './plan.ts';
 
 const canaryYaml = `apiVersion: aviary.dev/v1alpha1
@@ -48,7 +48,7 @@ spec:
 
 function usageError(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof CliError);
+    assert.ok(error instanceof ExitError);
     assert.equal(error.exitCode, ExitCode.usage);
     assert.match(error.message, message);
     return true;

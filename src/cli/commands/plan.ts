@@ -4,7 +4,7 @@ import { LineCounter, parseAllDocuments, visit } from 'yaml';
 import { groupOfApiVersion } from '../../api/groups.ts';
 import type { Rollout } from '../../api/rollout.ts';
 import { durationText, InvalidRolloutError, planTimeline, TimelineError, type Timeline, type TimelineWait } from '../../rollout/timeline.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 
 interface PlanFlags {
   filename: string;
@@ -28,7 +28,7 @@ export function rolloutsFromManifests(text: string, source: string): ManifestRol
   const out: ManifestRollouts = { rollouts: [], skipped: [] };
   const collect = (obj: unknown, where: string): void => {
     if (obj === null || obj === undefined) return;
-    if (!isRecord(obj)) throw new CliError(`${where}: expected a Kubernetes object, found ${Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}`, ExitCode.usage);
+    if (!isRecord(obj)) throw new ExitError(`${where}: expected a Kubernetes object, found ${Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}`, ExitCode.usage);
     const kind = typeof obj.kind === 'string' ? obj.kind : '';
     const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
     if (kind === 'List' && Array.isArray(obj.items)) {
@@ -54,7 +54,7 @@ export function rolloutsFromManifests(text: string, source: string): ManifestRol
       const [first = '', ...frame] = error.message.split('\n');
       const position = error.linePos?.[0];
       const message = first.replace(/ at line \d+, column \d+:$/, '');
-      throw new CliError(`${source}:${position === undefined ? '' : `${position.line}:${position.col}:`} ${message}${frame.length > 0 ? `\n${frame.join('\n').trimEnd()}` : ''}`, ExitCode.usage);
+      throw new ExitError(`${source}:${position === undefined ? '' : `${position.line}:${position.col}:`} ${message}${frame.length > 0 ? `\n${frame.join('\n').trimEnd()}` : ''}`, ExitCode.usage);
     }
     let value: unknown;
     try {
@@ -70,7 +70,7 @@ export function rolloutsFromManifests(text: string, source: string): ManifestRol
           return visit.BREAK;
         },
       });
-      throw new CliError(`${position === '' ? `${where}:` : `${source}:${position}`} ${cause instanceof Error ? cause.message : String(cause)}`, ExitCode.usage);
+      throw new ExitError(`${position === '' ? `${where}:` : `${source}:${position}`} ${cause instanceof Error ? cause.message : String(cause)}`, ExitCode.usage);
     }
     collect(value, where);
   });
@@ -132,13 +132,13 @@ export function planTimelines(rollouts: readonly Rollout[], source: string, repl
       if (error instanceof InvalidRolloutError) {
         invalid.push(`Rollout "${error.rolloutName}" is invalid:${error.issues.map((i) => `\n  ${i.field}: ${i.message}`).join('')}`);
       } else if (error instanceof TimelineError) {
-        throw new CliError(`${source}: cannot plan Rollout "${rollout.metadata.name ?? ''}": ${error.message}`, ExitCode.failed, { cause: error });
+        throw new ExitError(`${source}: cannot plan Rollout "${rollout.metadata.name ?? ''}": ${error.message}`, ExitCode.failed, { cause: error });
       } else {
         throw error;
       }
     }
   }
-  if (invalid.length > 0) throw new CliError(`${source}: ${invalid.join(`\n${source}: `)}`, ExitCode.usage);
+  if (invalid.length > 0) throw new ExitError(`${source}: ${invalid.join(`\n${source}: `)}`, ExitCode.usage);
   return timelines;
 }
 
@@ -162,7 +162,7 @@ export function planCommand(): Command {
       const source = flags.filename === '-' ? 'stdin' : flags.filename;
       const { rollouts, skipped } = rolloutsFromManifests(await readSource(flags.filename), source);
       for (const what of skipped) process.stderr.write(`skipping ${what}: only Rollouts are planned\n`);
-      if (rollouts.length === 0) throw new CliError(`${source}: no Rollout found (apiVersion aviary.dev/v1alpha1 or argoproj.io/v1alpha1, kind Rollout)`, ExitCode.usage);
+      if (rollouts.length === 0) throw new ExitError(`${source}: no Rollout found (apiVersion aviary.dev/v1alpha1 or argoproj.io/v1alpha1, kind Rollout)`, ExitCode.usage);
       const timelines = planTimelines(rollouts, source, flags.replicas);
       process.stdout.write(flags.output === 'json' ? renderTimelinesJson(timelines) : timelines.map(renderTimeline).join('\n'));
     });

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { retryAction } from '../../rollout/actions.ts';
 import { runActionOnEach } from '../action.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions } from '../flags.ts';
 
 const rolloutWords = new Set(['rollout', 'rollouts', 'ro']);
@@ -16,9 +16,9 @@ Examples:
   aviary retry web`)
     .action(async (args: string[], _flags: unknown, command: Command) => {
       const [first = '', ...rest] = args;
-      if (first === 'experiment' || first === 'experiments' || first === 'exp') throw new CliError('retry experiment: Experiments are not supported yet', ExitCode.usage);
+      if (first === 'experiment' || first === 'experiments' || first === 'exp') throw new ExitError('retry experiment: Experiments are not supported yet', ExitCode.usage);
       const names = rolloutWords.has(first) ? rest : args;
-      if (names.length === 0) throw new CliError('retry: name the Rollout to retry', ExitCode.usage);
+      if (names.length === 0) throw new ExitError('retry: name the Rollout to retry', ExitCode.usage);
       await runActionOnEach(command, names, ({ rollout }) => retryAction(rollout));
     });
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { parseImageAssignment, setImageAction } from '../../rollout/actions.ts';
 import { runAction, workloadOf } from '../action.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions } from '../flags.ts';
 
 export function setCommand(): Command {
@@ -18,7 +18,7 @@ Examples:
   aviary set image web '*=registry.example/app:2'`)
     .action(async (name: string, assignment: string, _flags: unknown, command: Command) => {
       const parsed = parseImageAssignment(assignment);
-      if (parsed === undefined) throw new CliError(`set image: expected CONTAINER=IMAGE (or *=IMAGE), got "${assignment}"`, ExitCode.usage);
+      if (parsed === undefined) throw new ExitError(`set image: expected CONTAINER=IMAGE (or *=IMAGE), got "${assignment}"`, ExitCode.usage);
       await runAction(command, name, async ({ rollout }, kube) => setImageAction(rollout, parsed.container, parsed.image, await workloadOf(kube, rollout)));
     }));
   return set;

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { Rollout } from '../../api/rollout.ts';
 import type { KubeObject } from '../../runtime/objects.ts';
 import { formatDuration } from '../../util/duration.ts';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, durationArg, kubeFlags, outputOption } from '../flags.ts';
 import { connect, getRollout, rolloutPath, type CliKube, type FoundRollout } from '../kube.ts';
 import { rolloutPhase } from '../render/rollout-info.ts';
@@ -122,8 +122,8 @@ Examples:
       }
       const outcome = await watchStatus(kube, found, flags);
       kube.client.close();
-      if (outcome === 'timeout') throw new CliError(`rollout '${name}' did not become Healthy within ${formatDuration(flags.timeout ?? 0)}`, ExitCode.timeout);
-      if (outcome === 'deleted') throw new CliError(`rollout '${name}' was deleted (${rolloutPath(found.group, kube.namespace, name)})`, ExitCode.notFound);
+      if (outcome === 'timeout') throw new ExitError(`rollout '${name}' did not become Healthy within ${formatDuration(flags.timeout ?? 0)}`, ExitCode.timeout);
+      if (outcome === 'deleted') throw new ExitError(`rollout '${name}' was deleted (${rolloutPath(found.group, kube.namespace, name)})`, ExitCode.notFound);
       process.exitCode = exitCodeOf(outcome);
     });
 }

@@ -1,6 +1,6 @@
 import { readSource } from '../read-source.ts';
 import { Command, InvalidArgumentError } from 'commander';
-import { CliError, ExitCode } from '../exit-codes.ts';
+import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { parseFailMode, type ResourceSettings } from '../../track/annotations.ts';
 import { loadKubeConfig } from '../../track/client.ts';
 import type { Outcome, TrackResult } from '../../track/events.ts';
@@ -72,7 +72,7 @@ async function buildTargets(args: string[], opts: Options): Promise<TrackTarget[
       }
     }
   } catch (error) {
-    if (error instanceof TargetError) throw new CliError(error.message, ExitCode.usage);
+    if (error instanceof TargetError) throw new ExitError(error.message, ExitCode.usage);
     throw error;
   }
   return targets;
@@ -82,7 +82,7 @@ async function buildOptions(opts: Options): Promise<TrackOptions> {
   const settings: Partial<ResourceSettings> = {};
   if (opts.failMode !== undefined) {
     const mode = parseFailMode(opts.failMode);
-    if (mode === undefined) throw new CliError(`--fail-mode must be fail-fast, ignore or hope, got "${opts.failMode}"`, ExitCode.usage);
+    if (mode === undefined) throw new ExitError(`--fail-mode must be fail-fast, ignore or hope, got "${opts.failMode}"`, ExitCode.usage);
     settings.failMode = mode;
   }
   if (opts.failuresAllowedPerReplica !== undefined) settings.failuresAllowedPerReplica = opts.failuresAllowedPerReplica;
@@ -91,7 +91,7 @@ async function buildOptions(opts: Options): Promise<TrackOptions> {
     try {
       settings.logRegex = new RegExp(opts.logRegex);
     } catch {
-      throw new CliError(`--log-regex is not a valid regular expression: ${opts.logRegex}`, ExitCode.usage);
+      throw new ExitError(`--log-regex is not a valid regular expression: ${opts.logRegex}`, ExitCode.usage);
     }
   }
   if (opts.containers !== undefined) settings.showLogsOnlyForContainers = opts.containers.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -100,7 +100,7 @@ async function buildOptions(opts: Options): Promise<TrackOptions> {
     try {
       rules = parseRulesFile(await readSource(opts.rules));
     } catch (error) {
-      if (error instanceof RuleError) throw new CliError(`${opts.rules}: ${error.message}`, ExitCode.usage);
+      if (error instanceof RuleError) throw new ExitError(`${opts.rules}: ${error.message}`, ExitCode.usage);
       throw error;
     }
   }
@@ -108,7 +108,7 @@ async function buildOptions(opts: Options): Promise<TrackOptions> {
   try {
     kubeConfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
   } catch (error) {
-    throw new CliError(`cannot load the kubeconfig: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
+    throw new ExitError(`cannot load the kubeconfig: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
   }
   const options: TrackOptions = {
     kubeConfig,
@@ -160,7 +160,7 @@ Examples:
   kubectl apply -f release.yaml && aviary track -f release.yaml --timeout 10m
   aviary track -l app.kubernetes.io/instance=shop -n shop -o json`)
     .action(async (args: string[], opts: Options) => {
-      if (opts.output !== 'text' && opts.output !== 'json') throw new CliError(`--output must be "text" or "json", got "${opts.output}"`, ExitCode.usage);
+      if (opts.output !== 'text' && opts.output !== 'json') throw new ExitError(`--output must be "text" or "json", got "${opts.output}"`, ExitCode.usage);
       const targets = await buildTargets(args, opts);
       const options = await buildOptions(opts);
       const tracking = track(targets, options);

@@ -21,12 +21,15 @@ export const exitCodeHelp = `Exit codes:
   4   not found
   64  usage or configuration error`;
 
-/** An error meant for a person at a terminal: the message says what to do, the code says what happened. */
-export class CliError extends Error {
+/**
+ * An error meant for a person: the message says what to do, the code (the process's exit code when it reaches the CLI)
+ * says what happened. It lives below the CLI so that the local cluster, the demo and the installer can fail the same way.
+ */
+export class ExitError extends Error {
   readonly exitCode: ExitCode;
   constructor(message: string, exitCode: ExitCode = ExitCode.failed, options?: ErrorOptions) {
     super(message, options);
-    this.name = 'CliError';
+    this.name = 'ExitError';
     this.exitCode = exitCode;
   }
 }
