@@ -8,7 +8,7 @@
 import { AppsV1Api, CoreV1Api, Watch, type V1Deployment } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
 import { down, up } from '../src/cluster/control-plane.ts';
-import { loadKubeconfig } from '../src/cluster/nodes.ts';
+import { kubeConfig } from '../test/support/kube.ts';
 import { formatSummary } from './stats.ts';
 
 const { values } = parseArgs({ options: { restart: { type: 'boolean', default: false }, deployments: { type: 'string', default: '20' } } });
@@ -20,7 +20,7 @@ if (values.restart) {
   console.log(`cluster up (binaries cached, from stopped): ${(result.elapsedMs / 1000).toFixed(1)} s`);
 }
 const { kubeconfig } = await up({ nodes: 3, progress: quiet });
-const kc = loadKubeconfig(kubeconfig);
+const kc = kubeConfig(kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const namespace = `bench-cluster-${Date.now().toString(36)}`;

@@ -3,12 +3,14 @@
  * client, the aviary.dev CRDs, benchmark namespaces and Rollout manifests.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { up } from '../../src/cluster/control-plane.ts';
-import { loadKubeconfig } from '../../src/cluster/nodes.ts';
+import { aviaryGroup } from '../../src/api/groups.ts';
+import { crdsFor } from '../../src/api/registry.ts';
+import { installCrds } from '../../src/install/apply.ts';
+import { kubeConfig } from '../../test/support/kube.ts';
 import { KubeClient, isNotFound, resourcePath } from '../../src/runtime/rest.ts';
 
 export const rolloutApiVersion = 'aviary.dev/v1alpha1';
@@ -23,7 +25,7 @@ export interface BenchCluster {
 /** The local cluster: `up()` returns at once when it is running (it is never stopped here). */
 export async function benchCluster(): Promise<BenchCluster> {
   const { kubeconfig } = await up({ nodes: 3, progress: () => undefined });
-  const kc = loadKubeconfig(kubeconfig);
+  const kc = kubeConfig(kubeconfig);
   return { kubeconfig, kc, client: new KubeClient(kc, { userAgent: 'aviary-bench' }) };
 }
 
@@ -31,55 +33,19 @@ export const rolloutsPath = (namespace: string, name?: string, subresource?: str
   resourcePath(rolloutApiVersion, 'rollouts', namespace, name, subresource);
 export const replicaSetsPath = (namespace: string, name?: string): string => resourcePath('apps/v1', 'replicasets', namespace, name);
 
-/** Server-side applies the aviary.dev Rollout CRD when it is missing, and waits until it is served. */
+/** Installs the aviary.dev Rollout CRD and waits until it is served: 'installed' if it was missing. */
 export async function ensureRolloutCrd(client: KubeClient): Promise<'present' | 'installed'> {
-  return ensureAviaryCrd(client, 'rollouts');
+  return ensureAviaryCrds(client, ['Rollout']);
 }
 
 /** The aviary.dev analysis CRDs (AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate): 'installed' if any was missing. */
 export async function ensureAnalysisCrds(client: KubeClient): Promise<'present' | 'installed'> {
-  const results = [];
-  for (const plural of ['analysisruns', 'analysistemplates', 'clusteranalysistemplates']) results.push(await ensureAviaryCrd(client, plural));
-  return results.includes('installed') ? 'installed' : 'present';
+  return ensureAviaryCrds(client, ['AnalysisRun', 'AnalysisTemplate', 'ClusterAnalysisTemplate']);
 }
 
-/**
- * Server-side applies `deploy/crds/aviary.dev_<plural>.yaml` when the CRD is missing, and waits until it is
- * Established and the resource can be listed.
- */
-export async function ensureAviaryCrd(client: KubeClient, plural: string): Promise<'present' | 'installed'> {
-  const crdName = `${plural}.aviary.dev`;
-  const path = resourcePath('apiextensions.k8s.io/v1', 'customresourcedefinitions', undefined, crdName);
-  let result: 'present' | 'installed' = 'present';
-  try {
-    await client.get(path);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    await client.request({
-      method: 'PATCH',
-      path,
-      query: { fieldManager: 'aviary-bench', force: true },
-      body: await readFile(new URL(`../../deploy/crds/aviary.dev_${plural}.yaml`, import.meta.url), 'utf8'),
-      contentType: 'application/apply-patch+yaml',
-    });
-    result = 'installed';
-  }
-  for (let i = 0; ; i++) {
-    const crd = await client.get<{ status?: { conditions?: { type: string; status: string }[] } }>(path);
-    if (crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true) break;
-    if (i > 300) throw new Error(`${crdName} did not become Established`);
-    await sleep(100);
-  }
-  // Established can precede the first successful list by a moment.
-  for (let i = 0; ; i++) {
-    try {
-      await client.get(resourcePath(rolloutApiVersion, plural), { limit: 1 });
-      return result;
-    } catch (error) {
-      if (i > 100) throw error;
-      await sleep(100);
-    }
-  }
+async function ensureAviaryCrds(client: KubeClient, kinds: readonly string[]): Promise<'present' | 'installed'> {
+  const created = await installCrds(client, kinds.flatMap((kind) => crdsFor({ kind, group: aviaryGroup })), { timeoutMs: 120_000 });
+  return created.length > 0 ? 'installed' : 'present';
 }
 
 /** Creates `bench-<purpose>-<random>` with its default ServiceAccount (pods cannot be created before it exists). */

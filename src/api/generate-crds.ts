@@ -1,13 +1,11 @@
 /**
- * Writes the CRDs of every registered kind to deploy/crds/ (`npm run gen:crds`). Importing this module has no
- * side effect; the CRD objects themselves come from registry.ts.
+ * The CRD files of every registered kind, as deploy/crds/ holds them; `npm run gen:crds` (src/install/generate.ts)
+ * writes them. The CRD objects themselves come from registry.ts.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allCrds, crdFileName, crdYaml } from './registry.ts';
-
-export { allCrds, rolloutCrds } from './registry.ts';
 
 /** deploy/crds/ of this checkout. */
 export const crdDirectory: string = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
@@ -27,11 +25,4 @@ export async function writeCrdFiles(directory: string = crdDirectory): Promise<s
     written.push(path);
   }
   return written;
-}
-
-if (import.meta.main) {
-  for (const path of await writeCrdFiles()) process.stdout.write(`wrote ${path}\n`);
-  // deploy/install.yaml embeds the CRDs, so it is regenerated with them.
-  const { writeInstallManifest } = await import('../install/generate.ts');
-  process.stdout.write(`wrote ${await writeInstallManifest()}\n`);
 }

@@ -7,17 +7,16 @@
  */
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeConfig } from '@kubernetes/client-node';
 import pc from 'picocolors';
 import type { CustomResourceDefinition } from '../api/crd.ts';
 import { aviaryGroup, groupOfApiVersion } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
-import { loadKubeconfigFromFlags } from '../cli/kubeconfig.ts';
 import { status as clusterStatus, up } from '../cluster/control-plane.ts';
-import { applyObjects, CrdWaitTimeout, waitForCrds } from '../install/apply.ts';
+import { applyObjects, CrdWaitTimeout, installCrds } from '../install/apply.ts';
 import { installManifests } from '../install/manifests.ts';
 import { startRolloutController, type RunningController } from '../rollout/run.ts';
+import { loadKubeConnection, type KubeConnection } from '../runtime/kubeconfig.ts';
 import { createLogger } from '../runtime/logger.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import { isNotFound, KubeClient, resourcePath } from '../runtime/rest.ts';
@@ -50,7 +49,7 @@ export interface DemoOptions {
 }
 
 export interface DemoResult {
-  kubeConfig: KubeConfig;
+  connection: KubeConnection;
   local: boolean;
   elapsedMs: number;
   releaseMs: number;
@@ -70,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out.write(`${paint.dim(elapsed(started))} ${message}\n`);
   };
 
-  const { kubeConfig, local } = await clusterConfig(options, progress);
+  const { connection, local } = await clusterConnection(options, progress);
   const { namespace } = options;
   const example = await loadExample(scenario(options.scenario).directory);
   const group = groupOfApiVersion(example.rollout.apiVersion ?? '') ?? aviaryGroup;
@@ -78,7 +77,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const nextImage = scenario(options.scenario).nextImage;
 
   const timeout = AbortSignal.timeout(options.timeoutMs);
-  const client = new KubeClient(kubeConfig, { userAgent: 'aviary-demo' });
+  const client = new KubeClient(connection, { userAgent: 'aviary-demo' });
   const observer = new RolloutObserver(client, { apiVersion: `${group.name}/${group.version}`, namespace, name });
   const failing = options.failing === true;
   let controller: RunningController | undefined;
@@ -94,13 +93,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
   try {
     const crds = installManifests({ controller: false, compat: group === aviaryGroup ? [] : [group] }) as CustomResourceDefinition[];
-    await applyObjects(client, crds, { signal: timeout });
-    await waitForCrds(client, crds, { timeoutMs: options.timeoutMs, signal: timeout });
+    await installCrds(client, crds, { timeoutMs: options.timeoutMs, signal: timeout });
     progress(`CRD ${crds.map((c) => c.metadata.name).join(', ')} installed`);
     await recreateNamespace(client, namespace, timeout, progress);
 
     const logger = createLogger({ level: process.env.AVIARY_LOG_LEVEL ?? 'error', pretty: false, destination: err, name: 'aviary-controller' });
-    controller = await startRolloutController({ kubeConfig, namespace, groups: [group], logger });
+    controller = await startRolloutController({ kubeConfig: connection, namespace, groups: [group], logger });
     progress(`controller running in this process, reconciling Rollouts in namespace ${namespace}`);
     await observer.start(timeout);
     let rollout = example.rollout;
@@ -136,7 +134,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const releaseMs = Date.now() - releaseStarted;
       out.write(`\n${paint.green('✔')} ${paint.bold(`the analysis failed the release and Aviary rolled it back`)}: ${rolledBack}; ` +
         `the stable version keeps serving (revision ${revisionOf(observer.state(), stableBefore)}). The release took ${seconds(releaseMs)}, the whole demo ${seconds(Date.now() - started)}.\n`);
-      return { kubeConfig, local, elapsedMs: Date.now() - started, releaseMs };
+      return { connection, local, elapsedMs: Date.now() - started, releaseMs };
     }
     await releaseUntilHealthy(release);
 
@@ -144,7 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const releaseMs = Date.now() - releaseStarted;
     out.write(`\n${paint.green('✔')} ${paint.bold(`Rollout ${name} is Healthy`)}: ${nextImage} is stable (revision ${revisionOf(observer.state(), final?.status?.stableRS)}); ` +
       `the release took ${seconds(releaseMs)}, the whole demo ${seconds(Date.now() - started)}.\n`);
-    return { kubeConfig, local, elapsedMs: Date.now() - started, releaseMs };
+    return { connection, local, elapsedMs: Date.now() - started, releaseMs };
   } catch (error) {
     if (timeout.aborted) {
       const what = phase === 'first deploy' ? `the first deploy of Rollout ${name}` : `the release of ${nextImage}`;
@@ -175,11 +173,11 @@ export function demoEpilogue(result: DemoResult, namespace: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function clusterConfig(options: DemoOptions, progress: (message: string) => void): Promise<{ kubeConfig: KubeConfig; local: boolean }> {
+async function clusterConnection(options: DemoOptions, progress: (message: string) => void): Promise<{ connection: KubeConnection; local: boolean }> {
   if (options.kubeconfig !== undefined || options.context !== undefined) {
-    const kubeConfig = loadKubeconfigFromFlags({ ...(options.kubeconfig === undefined ? {} : { kubeconfig: options.kubeconfig }), ...(options.context === undefined ? {} : { context: options.context }) });
-    progress(`using the cluster at ${kubeConfig.getCurrentCluster()?.server ?? '?'}`);
-    return { kubeConfig, local: false };
+    const connection = loadKubeConnection({ kubeconfig: options.kubeconfig, context: options.context });
+    progress(`using the cluster at ${connection.server}`);
+    return { connection, local: false };
   }
   const report = await clusterStatus();
   let file = report.kubeconfig;
@@ -201,9 +199,7 @@ async function clusterConfig(options: DemoOptions, progress: (message: string) =
       );
     }
   }
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(file);
-  return { kubeConfig, local: true };
+  return { connection: loadKubeConnection({ kubeconfig: file }), local: true };
 }
 
 interface NamespaceObject {

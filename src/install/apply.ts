@@ -1,5 +1,6 @@
 /**
- * Applying an install and waiting for its CRDs to be usable. Shared by `aviary install` and `aviary demo`.
+ * Applying an install and waiting for its CRDs to be usable. Shared by `aviary install`, `aviary demo`, the e2e tests
+ * and the benchmarks: one way to install CRDs and know they are served.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CustomResourceDefinition } from '../api/crd.ts';
@@ -38,6 +39,25 @@ export async function applyObjects<T extends KubeObject>(client: KubeClient, obj
     options.onApplied?.(stored, describeObject(obj, options.namespace));
   }
   return applied;
+}
+
+/**
+ * Server-side applies the CRDs and waits until each one is served (see waitForCrds). Returns the names of the CRDs
+ * that did not exist before, so a caller can say whether it changed the cluster.
+ */
+export async function installCrds(client: KubeClient, crds: readonly CustomResourceDefinition[], options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+  const created: string[] = [];
+  for (const crd of crds) {
+    const path = resourcePath('apiextensions.k8s.io/v1', 'customresourcedefinitions', undefined, crd.metadata.name);
+    const existed = await client.request({ path, ...(options.signal === undefined ? {} : { signal: options.signal }) }).then(() => true, (error: unknown) => {
+      if (isNotFound(error)) return false;
+      throw error;
+    });
+    if (!existed) created.push(crd.metadata.name);
+  }
+  await applyObjects(client, crds, options.signal === undefined ? {} : { signal: options.signal });
+  await waitForCrds(client, crds, options);
+  return created;
 }
 
 interface CrdStatus {

@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import { ExitCode, ExitError } from '../util/exit-codes.ts';
 
 /** TLS material and headers for one request to the API server. */
 export interface ConnectionOptions {
@@ -38,18 +39,19 @@ export interface KubeConnection {
   requestOptions(): Promise<ConnectionOptions>;
 }
 
-export class KubeconfigError extends Error {
+/** A kubeconfig that cannot be used: a configuration error (exit code 64) whose message names the file or field. */
+export class KubeconfigError extends ExitError {
   constructor(message: string) {
-    super(message);
+    super(message, ExitCode.usage);
     this.name = 'KubeconfigError';
   }
 }
 
 export interface LoadOptions {
   /** A kubeconfig file; default $KUBECONFIG (colon-separated, merged), ~/.kube/config, then in-cluster. */
-  kubeconfig?: string;
+  kubeconfig?: string | undefined;
   /** A context other than current-context. */
-  context?: string;
+  context?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Where a pod's service account is mounted; tests point it elsewhere. */
   serviceAccountDir?: string;
@@ -107,7 +109,7 @@ export function loadKubeConnection(options: LoadOptions = {}): KubeConnection {
     if (options.context !== undefined) throw new KubeconfigError(`--context ${options.context}: there is no kubeconfig (looked at $KUBECONFIG and ~/.kube/config)`);
     const inCluster = inClusterConnection(env, options.serviceAccountDir ?? defaultServiceAccountDir);
     if (inCluster !== undefined) return inCluster;
-    throw new KubeconfigError('no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (outside a cluster)');
+    throw new KubeconfigError('no kubeconfig found: pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (outside a cluster); for the local cluster: `aviary cluster up`, then `export KUBECONFIG=$(aviary cluster kubeconfig)`');
   }
   return connectionFromKubeconfig(mergeKubeconfigs(files), options.context);
 }

@@ -1,21 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Histogram } from 'prom-client';
-import { ApiextensionsV1Api } from '@kubernetes/client-node';
+import type { CustomResourceDefinition } from '../../src/api/crd.ts';
 import { aviaryGroup, type ApiGroup } from '../../src/api/groups.ts';
+import { crdsFor } from '../../src/api/registry.ts';
+import { installCrds } from '../../src/install/apply.ts';
+import { KubeClient } from '../../src/runtime/rest.ts';
 import { startRolloutController, type RunningController } from '../../src/rollout/run.ts';
 import { involvedObject } from '../../src/runtime/events.ts';
-import { applyYaml } from './kube.ts';
-import { waitFor } from './wait.ts';
 
 /** Installs (server-side applies) the Rollout CRD of an API group and waits until it is served. */
 export async function installRolloutCrd(kc: KubeConfig, group: ApiGroup = aviaryGroup): Promise<void> {
-  await applyYaml(kc, await readFile(new URL(`../../deploy/crds/${group.name}_rollouts.yaml`, import.meta.url), 'utf8'));
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  await waitFor(`the Rollout CRD of ${group.name} to be Established`, async () => {
-    const crd = await ext.readCustomResourceDefinition({ name: `rollouts.${group.name}` });
-    return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-  });
+  await installWith(kc, crdsFor({ kind: 'Rollout', group }));
 }
 
 /**
@@ -24,13 +19,15 @@ export async function installRolloutCrd(kc: KubeConfig, group: ApiGroup = aviary
  * needs analysis restarts its controller after this.
  */
 export async function installAnalysisCrds(kc: KubeConfig): Promise<void> {
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  for (const plural of ['analysisruns', 'analysistemplates', 'clusteranalysistemplates']) {
-    await applyYaml(kc, await readFile(new URL(`../../deploy/crds/aviary.dev_${plural}.yaml`, import.meta.url), 'utf8'));
-    await waitFor(`the ${plural} CRD to be Established`, async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: `${plural}.aviary.dev` });
-      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
-    });
+  await installWith(kc, ['AnalysisRun', 'AnalysisTemplate', 'ClusterAnalysisTemplate'].flatMap((kind) => crdsFor({ kind, group: aviaryGroup })));
+}
+
+async function installWith(kc: KubeConfig, crds: CustomResourceDefinition[]): Promise<void> {
+  const client = new KubeClient(kc, { userAgent: 'aviary-test' });
+  try {
+    await installCrds(client, crds, { timeoutMs: 120_000 });
+  } finally {
+    client.close();
   }
 }
 

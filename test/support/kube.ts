@@ -3,9 +3,12 @@ import { Applier } from '../../src/runtime/apply.ts';
 import { KubeClient } from '../../src/runtime/rest.ts';
 import { parseAllDocuments } from 'yaml';
 
-/** The test bed's cluster: the global setup points KUBECONFIG at the local control plane. */
-export function kubeConfig(): KubeConfig {
-  const file = process.env.KUBECONFIG;
+/**
+ * The test bed's cluster (the global setup points KUBECONFIG at the local control plane), or the one of a kubeconfig
+ * file. Tests and benchmarks deliberately check Aviary through client-node, a second, independent client: a fault in
+ * Aviary's own REST layer cannot then hide itself (docs/adr/0007-one-kubernetes-stack.md).
+ */
+export function kubeConfig(file = process.env.KUBECONFIG): KubeConfig {
   if (file === undefined || file === '') throw new Error('KUBECONFIG is not set: run e2e tests through `npm run test:e2e`');
   const kc = new KubeConfig();
   kc.loadFromFile(file);

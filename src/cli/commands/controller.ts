@@ -5,8 +5,7 @@ import { rolloutController } from '../../rollout/controller.ts';
 import { servesResource } from '../../runtime/discovery.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { Manager } from '../../runtime/manager.ts';
-import { KubeconfigError, loadKubeConnection } from '../../runtime/kubeconfig.ts';
-import { ExitError, ExitCode } from '../../util/exit-codes.ts';
+import { loadKubeConnection } from '../../runtime/kubeconfig.ts';
 
 interface ControllerFlags {
   kubeconfig?: string;
@@ -48,7 +47,8 @@ export function controllerCommand(): Command {
     .option('--instance-id <id>', 'name of this controller instance (Lease name suffix) when several run in one cluster')
     .option('--compat <mode>', 'also reconcile a peer\'s API group unmodified: argo (argoproj.io Rollouts)', compatMode, [])
     .action(async (flags: ControllerFlags) => {
-      const kubeConfig = connectionFromFlags(flags);
+      // No client-node at start-up (see runtime/kubeconfig.ts): the controller's memory budget is tight.
+      const kubeConfig = loadKubeConnection({ kubeconfig: flags.kubeconfig, context: flags.context });
       const logger = createLogger({ level: flags.logLevel, name: 'aviary-controller' });
       const leaseName = flags.instanceId === undefined ? 'aviary-controller' : `aviary-controller-${flags.instanceId}`;
       const manager = new Manager({
@@ -68,14 +68,4 @@ export function controllerCommand(): Command {
       logger.info({ compat: flags.compat, namespace: flags.namespace ?? '(all)', leaderElect: flags.leaderElect }, 'starting');
       await manager.run();
     });
-}
-
-/** The controller loads no client-node at start-up (see runtime/kubeconfig.ts): its memory budget is tight. */
-function connectionFromFlags(flags: { kubeconfig?: string; context?: string }): ReturnType<typeof loadKubeConnection> {
-  try {
-    return loadKubeConnection({ ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }), ...(flags.context === undefined ? {} : { context: flags.context }) });
-  } catch (error) {
-    if (error instanceof KubeconfigError) throw new ExitError(error.message, ExitCode.usage);
-    throw error;
-  }
 }

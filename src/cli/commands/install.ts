@@ -3,9 +3,9 @@ import pc from 'picocolors';
 import type { CustomResourceDefinition } from '../../api/crd.ts';
 import { applyObjects, CrdWaitTimeout, waitForCrds } from '../../install/apply.ts';
 import { compatModes, installManifests, manifestsYaml, type InstallObject } from '../../install/manifests.ts';
+import { loadKubeConnection } from '../../runtime/kubeconfig.ts';
 import { KubeClient } from '../../runtime/rest.ts';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
-import { loadKubeconfigFromFlags } from '../kubeconfig.ts';
 
 interface InstallFlags {
   print?: boolean;
@@ -39,10 +39,10 @@ export function installCommand(): Command {
         process.stdout.write(manifestsYaml(objects));
         return;
       }
-      const kubeConfig = loadKubeconfigFromFlags(flags);
-      const client = new KubeClient(kubeConfig, { userAgent: 'aviary-install' });
+      const connection = loadKubeConnection({ kubeconfig: flags.kubeconfig, context: flags.context });
+      const client = new KubeClient(connection, { userAgent: 'aviary-install' });
       try {
-        progress(`installing into ${kubeConfig.getCurrentCluster()?.server ?? 'the cluster'}`);
+        progress(`installing into ${connection.server}`);
         await applyObjects(client, objects, { onApplied: (_obj, description) => { progress(`applied ${description}`); } });
         const crds = objects.filter(isCrd);
         await waitForCrds(client, crds, { timeoutMs: 60_000 });
