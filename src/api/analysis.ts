@@ -333,10 +333,6 @@ export function isAnalysisTemplateObject(value: unknown): value is AnalysisTempl
   return looksLike(value, 'AnalysisTemplate');
 }
 
-export function isClusterAnalysisTemplateObject(value: unknown): value is ClusterAnalysisTemplate {
-  return looksLike(value, 'ClusterAnalysisTemplate');
-}
-
 export function isAnalysisRunObject(value: unknown): value is AnalysisRun {
   return looksLike(value, 'AnalysisRun');
 }

@@ -86,7 +86,6 @@ export const PrometheusMetric = Type.Object({
 export type PrometheusMetric = Static<typeof PrometheusMetric>;
 
 export const webMetricMethods = ['GET', 'POST', 'PUT'] as const;
-export type WebMetricMethod = (typeof webMetricMethods)[number];
 
 export const WebMetric = Type.Object({
   method: Optional(StringEnum(webMetricMethods, { description: 'HTTP method; default GET.' })),
@@ -239,7 +238,6 @@ export const metricProviderKeys = [
   'skywalking',
   'plugin',
 ] as const;
-export type MetricProviderKey = (typeof metricProviderKeys)[number];
 
 export const MetricProviderSchema = Type.Object(
   {

@@ -23,7 +23,6 @@ import {
   Int32,
   Int64,
   IntOrPercent,
-  isRecord,
   LabelSelector as LabelSelectorSchema,
   ObjectMeta,
   OpenString,
@@ -180,7 +179,6 @@ export const canaryStepKinds = [
   'plugin',
 ] as const;
 
-export type CanaryStepKind = (typeof canaryStepKinds)[number];
 
 export const CanaryStep = Type.Object(
   {
@@ -793,11 +791,6 @@ export type TrafficWeights = Static<typeof TrafficWeights>;
 export type WeightDestination = Static<typeof WeightDestination>;
 export type RolloutAnalysisRunStatus = Static<typeof RolloutAnalysisRunStatus>;
 export type ALBStatus = Static<typeof ALBStatus>;
-
-/** Whether a value looks like a Rollout object (any group): a cheap guard before full validation. */
-export function isRolloutObject(value: unknown): value is Rollout {
-  return isRecord(value) && value.kind === 'Rollout' && isRecord(value.spec) && isRecord(value.metadata);
-}
 
 export const rolloutKind: KindDefinition = {
   kind: 'Rollout',

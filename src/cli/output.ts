@@ -1,7 +1,6 @@
 /**
  * Machine-readable output (-o json / -o yaml) and the live-or-once printing shared by the viewing commands.
  */
-import { ExitError, ExitCode } from '../util/exit-codes.ts';
 
 export async function printData(data: unknown, format: 'json' | 'yaml'): Promise<void> {
   if (format === 'json') {
@@ -55,8 +54,3 @@ export async function untilInterrupted(interrupt: Interrupt, done: Promise<void>
   }
 }
 
-export function requireOne(values: readonly string[], what: string): string {
-  const [first] = values;
-  if (first === undefined || values.length !== 1) throw new ExitError(`expected exactly one ${what}, got ${values.length}`, ExitCode.usage);
-  return first;
-}
