@@ -8,6 +8,14 @@
  */
 import type {
   CoreV1Event,
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1JobSpec,
+  V1PolicyRule,
+  V1Probe,
+  V1Role,
+  V1RoleBinding,
+  V1ServiceAccount,
   V1Affinity,
   V1Condition,
   V1ConfigMap,
@@ -50,6 +58,9 @@ export type ContainerStatus = Json<V1ContainerStatus>;
 export type Affinity = Json<V1Affinity>;
 export type PodSpec = Json<V1PodSpec>;
 export type PodTemplateSpec = Json<V1PodTemplateSpec>;
+export type JobSpec = Json<V1JobSpec>;
+export type Probe = Json<V1Probe>;
+export type PolicyRule = Json<V1PolicyRule>;
 
 export type Pod = Json<V1Pod>;
 export type ReplicaSet = Json<V1ReplicaSet>;
@@ -64,5 +75,10 @@ export type Secret = Json<V1Secret>;
 export type Namespace = Json<V1Namespace>;
 export type Node = Json<V1Node>;
 export type Lease = Json<V1Lease>;
+export type ServiceAccount = Json<V1ServiceAccount>;
+export type Role = Json<V1Role>;
+export type RoleBinding = Json<V1RoleBinding>;
+export type ClusterRole = Json<V1ClusterRole>;
+export type ClusterRoleBinding = Json<V1ClusterRoleBinding>;
 /** core/v1 Event (not events.k8s.io). */
 export type Event = Json<CoreV1Event>;

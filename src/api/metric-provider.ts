@@ -6,13 +6,13 @@
  *
  * Deliberate simplifications, as for the Rollout's pod template:
  * - `job.spec` (a batch/v1 JobSpec) is an object with `x-kubernetes-preserve-unknown-fields`, typed as the client
- *   library's V1JobSpec; the Job's own API validation applies when the provider creates it.
+ *   library's JobSpec; the Job's own API validation applies when the provider creates it.
  * - `web.jsonBody` and `plugin` are kept as they are (any JSON), as Argo's CRD does.
  *
  * Values that may carry `{{args.x}}` placeholders before the run resolves them (timeouts, steps, thresholds) are
  * still typed as Argo types them: a placeholder in a numeric field is rejected by Argo's CRD too.
  */
-import type { V1JobSpec } from '@kubernetes/client-node';
+import type { JobSpec } from './kubernetes.ts';
 import { Optional, Type, type Static } from '@sinclair/typebox';
 import {
   DurationString,
@@ -102,7 +102,7 @@ export type WebMetric = Static<typeof WebMetric>;
 
 export const JobMetric = Type.Object({
   metadata: Optional(PodTemplateMetadata),
-  spec: PreservedObject<V1JobSpec>({ description: 'A batch/v1 JobSpec.' }),
+  spec: PreservedObject<JobSpec>({ description: 'A batch/v1 JobSpec.' }),
 });
 export type JobMetric = Static<typeof JobMetric>;
 

@@ -2,7 +2,7 @@
  * The metrics side of the analysis demo: simulated traffic exported to a real Prometheus on loopback, and the
  * example Rollout pointed at that Prometheus through its `prometheus-address` analysis argument.
  */
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { ReplicaSet } from '../api/kubernetes.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { ensurePrometheus, LocalPrometheus } from '../cluster/prometheus.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
@@ -51,7 +51,7 @@ function analysisArgs(rollout: Rollout): { name: string; value?: string }[] {
 export async function startDemoMetrics(options: {
   rollout: string;
   failing: boolean;
-  replicaSets: () => readonly (V1ReplicaSet | DeepReadonly<V1ReplicaSet>)[];
+  replicaSets: () => readonly (ReplicaSet | DeepReadonly<ReplicaSet>)[];
   progress: (message: string) => void;
 }): Promise<DemoMetrics> {
   await ensurePrometheus(options.progress);

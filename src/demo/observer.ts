@@ -1,4 +1,4 @@
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { ReplicaSet } from '../api/kubernetes.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { Informer } from '../runtime/informer.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
@@ -7,7 +7,7 @@ import { podTemplateHashLabel } from '../api/labels.ts';
 
 export interface ObservedState {
   rollout: DeepReadonly<Rollout> | undefined;
-  replicaSets: DeepReadonly<V1ReplicaSet>[];
+  replicaSets: DeepReadonly<ReplicaSet>[];
 }
 
 /**
@@ -16,7 +16,7 @@ export interface ObservedState {
  */
 export class RolloutObserver {
   readonly #rollouts: Informer<Rollout>;
-  readonly #replicaSets: Informer<V1ReplicaSet>;
+  readonly #replicaSets: Informer<ReplicaSet>;
   readonly #listeners = new Set<(state: ObservedState) => void>();
   readonly #waiters = new Set<() => void>();
 
@@ -26,7 +26,7 @@ export class RolloutObserver {
       namespace: target.namespace,
       fieldSelector: `metadata.name=${target.name}`,
     });
-    this.#replicaSets = new Informer<V1ReplicaSet>(client, {
+    this.#replicaSets = new Informer<ReplicaSet>(client, {
       resource: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
       namespace: target.namespace,
       labelSelector: podTemplateHashLabel,

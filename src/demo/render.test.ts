@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { ReplicaSet } from '../api/kubernetes.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { describeStep, formatView, progressView } from './render.ts';
 
@@ -10,7 +10,7 @@ function rollout(status: Rollout['status'], strategy: Rollout['spec']['strategy'
   return { apiVersion: 'aviary.dev/v1alpha1', kind: 'Rollout', metadata: { name: 'web', generation: 2 }, spec: { replicas: 5, strategy }, status };
 }
 
-function rs(hash: string, revision: number, desired: number, ready: number, current = desired): V1ReplicaSet {
+function rs(hash: string, revision: number, desired: number, ready: number, current = desired): ReplicaSet {
   return {
     metadata: { name: `web-${hash}`, labels: { 'rollouts-pod-template-hash': hash }, annotations: { 'rollout.argoproj.io/revision': String(revision) } },
     spec: { replicas: desired, selector: {} },

@@ -3,7 +3,7 @@
  * ready/desired pods, the canary step and weight, and the phase. Pure functions of the objects, so the format is
  * tested without a cluster.
  */
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { ReplicaSet } from '../api/kubernetes.ts';
 import type { CanaryStep, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import { currentSetWeight } from '../rollout/canary.ts';
@@ -35,7 +35,7 @@ export interface ProgressView {
 }
 
 type RolloutLike = Rollout | DeepReadonly<Rollout>;
-type ReplicaSetLike = V1ReplicaSet | DeepReadonly<V1ReplicaSet>;
+type ReplicaSetLike = ReplicaSet | DeepReadonly<ReplicaSet>;
 
 const roleOrder: Record<ReplicaSetRole, number> = { stable: 0, active: 0, canary: 1, preview: 1, old: 2 };
 

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import type { V1ClusterRole, V1Deployment, V1Role } from '@kubernetes/client-node';
+import type { ClusterRole, Deployment, Role } from '../api/kubernetes.ts';
 import { parseAllDocuments } from 'yaml';
 import { argoprojGroup } from '../api/groups.ts';
 import { aviaryVersion } from '../version.ts';
 import { installManifestPath, installManifestYaml } from './generate.ts';
 import { installManifests, manifestsYaml, type InstallObject } from './manifests.ts';
 
-function find(objects: InstallObject[], kind: 'ClusterRole'): V1ClusterRole;
-function find(objects: InstallObject[], kind: 'Role'): V1Role;
-function find(objects: InstallObject[], kind: 'Deployment'): V1Deployment;
+function find(objects: InstallObject[], kind: 'ClusterRole'): ClusterRole;
+function find(objects: InstallObject[], kind: 'Role'): Role;
+function find(objects: InstallObject[], kind: 'Deployment'): Deployment;
 function find(objects: InstallObject[], kind: string): InstallObject {
   const found = objects.find((o) => o.kind === kind);
   assert.ok(found !== undefined, `no ${kind}`);

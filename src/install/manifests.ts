@@ -3,17 +3,7 @@
  * deploy/install.yaml can never disagree: the CRDs, the aviary-system namespace, the controller's ServiceAccount,
  * least-privilege RBAC and the controller Deployment.
  */
-import type {
-  V1ClusterRole,
-  V1ClusterRoleBinding,
-  V1Deployment,
-  V1Namespace,
-  V1PolicyRule,
-  V1Probe,
-  V1Role,
-  V1RoleBinding,
-  V1ServiceAccount,
-} from '@kubernetes/client-node';
+import type { ClusterRole, ClusterRoleBinding, Deployment, Namespace, PolicyRule, Probe, Role, RoleBinding, ServiceAccount } from '../api/kubernetes.ts';
 import { stringify } from 'yaml';
 import { partOfLabel, type CustomResourceDefinition } from '../api/crd.ts';
 import { argoprojGroup, aviaryGroup, type ApiGroup } from '../api/groups.ts';
@@ -31,13 +21,13 @@ export const controllerServiceAccountUser = `system:serviceaccount:${installName
 
 export type InstallObject =
   | CustomResourceDefinition
-  | V1Namespace
-  | V1ServiceAccount
-  | V1ClusterRole
-  | V1ClusterRoleBinding
-  | V1Role
-  | V1RoleBinding
-  | V1Deployment;
+  | Namespace
+  | ServiceAccount
+  | ClusterRole
+  | ClusterRoleBinding
+  | Role
+  | RoleBinding
+  | Deployment;
 
 export interface InstallOptions {
   /** Peer API groups served in compatibility mode (argoproj.io); their CRDs, RBAC and controller flag follow. */
@@ -67,7 +57,7 @@ const labels = (component: string): Record<string, string> => ({
  * is what the OwnerReferencesPermissionEnforcement admission plugin asks for before an object may carry a
  * blockOwnerDeletion owner reference: ReplicaSets to their Rollout, measurement Jobs to their AnalysisRun.
  */
-export function controllerClusterRules(groups: readonly ApiGroup[]): V1PolicyRule[] {
+export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[] {
   const apiGroups = groups.map((g) => g.name);
   return [
     { apiGroups, resources: ['rollouts'], verbs: ['get', 'list', 'watch'] },
@@ -97,7 +87,7 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): V1PolicyRul
 }
 
 /** Leader election needs its Lease only, and only in the controller's own namespace. */
-export function leaderElectionRules(): V1PolicyRule[] {
+export function leaderElectionRules(): PolicyRule[] {
   return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 }
 
@@ -105,10 +95,10 @@ function crdObjects(groups: readonly ApiGroup[]): CustomResourceDefinition[] {
   return groups.flatMap((group) => crdsFor({ group }));
 }
 
-function controllerDeployment(image: string, compat: readonly string[]): V1Deployment {
+function controllerDeployment(image: string, compat: readonly string[]): Deployment {
   const selector = { 'app.kubernetes.io/name': 'aviary', 'app.kubernetes.io/component': 'controller' };
   const args = ['controller', '--leader-elect', '--lease-namespace', installNamespace, ...compat.flatMap((mode) => ['--compat', mode])];
-  const probe = (path: string): V1Probe => ({ httpGet: { path, port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
+  const probe = (path: string): Probe => ({ httpGet: { path, port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
