@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { exitCodeOf, settled, statusLine } from './commands/status.ts';
+import { statusLine } from '../view/rollout.ts';
+import { exitCodeOf, settled } from './commands/status.ts';
 import { bashScript, commandTree, fishScript, zshScript } from './completion.ts';
 import { buildProgram, commandWord } from './program.ts';
 

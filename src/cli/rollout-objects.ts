@@ -1,22 +1,18 @@
 /**
  * The objects around a Rollout that `get` shows: its ReplicaSets and their pods (found by the Rollout's selector,
  * then by owner), and its AnalysisRuns and their Jobs where the analysis API is served. Read once for a one-shot
- * view, or kept current by watches (informers: list, then watch, re-list on expiry) for `-w`.
+ * view, or kept current by watches (informers: list, then watch, re-list on expiry) for `-w`. What they mean to a
+ * person is src/view/rollout.ts's read model of them.
  */
+import type { AnalysisRun } from '../api/analysis.ts';
 import { apiVersionOf } from '../api/groups.ts';
+import type { Job, Pod, ReplicaSet } from '../api/kubernetes.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { isApiError, resourcePath } from '../runtime/rest.ts';
+import type { RolloutObjects } from '../view/rollout.ts';
 import { apiFailure, selectorText, type CliKube, type FoundRollout } from './kube.ts';
-import type { AnalysisRunObject, JobObject, PodObject, ReplicaSetObject } from './render/objects.ts';
-
-export interface RolloutObjects {
-  replicaSets: ReplicaSetObject[];
-  pods: PodObject[];
-  analysisRuns: AnalysisRunObject[];
-  jobs: JobObject[];
-}
 
 interface ResourceRef {
   apiVersion: string;
@@ -44,12 +40,12 @@ async function list<T>(kube: CliKube, resource: ResourceRef, labelSelector: stri
 export async function fetchRolloutObjects(kube: CliKube, found: FoundRollout): Promise<RolloutObjects> {
   const selector = selectorText(found.rollout);
   const [rsList, podList, runs] = await Promise.all([
-    list<ReplicaSetObject>(kube, replicaSets, selector),
-    list<PodObject>(kube, pods, selector),
-    list<AnalysisRunObject>(kube, analysisRunsOf(found), undefined, true),
+    list<ReplicaSet>(kube, replicaSets, selector),
+    list<Pod>(kube, pods, selector),
+    list<AnalysisRun>(kube, analysisRunsOf(found), undefined, true),
   ]);
-  const runUids = new Set(runs.map((r) => r.metadata?.uid));
-  const jobList = runs.length === 0 ? [] : (await list<JobObject>(kube, jobs, undefined, true)).filter((j) => j.metadata?.ownerReferences?.some((o) => runUids.has(o.uid)) === true);
+  const runUids = new Set(runs.map((r) => r.metadata.uid));
+  const jobList = runs.length === 0 ? [] : (await list<Job>(kube, jobs, undefined, true)).filter((j) => j.metadata?.ownerReferences?.some((o) => runUids.has(o.uid)) === true);
   return { replicaSets: rsList, pods: podList, analysisRuns: runs, jobs: jobList };
 }
 
@@ -132,10 +128,10 @@ export class RolloutWatch {
   objects(): RolloutObjects {
     const all = <T>(informer: Informer | undefined): T[] => (informer?.list() ?? []) as unknown as T[];
     return {
-      replicaSets: all<ReplicaSetObject>(this.#informers.replicaSets),
-      pods: all<PodObject>(this.#informers.pods),
-      analysisRuns: all<AnalysisRunObject>(this.#informers.analysisRuns),
-      jobs: all<JobObject>(this.#informers.jobs),
+      replicaSets: all<ReplicaSet>(this.#informers.replicaSets),
+      pods: all<Pod>(this.#informers.pods),
+      analysisRuns: all<AnalysisRun>(this.#informers.analysisRuns),
+      jobs: all<Job>(this.#informers.jobs),
     };
   }
 

@@ -15,12 +15,14 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { AnalysisRun } from '../../src/api/analysis.ts';
+import type { Job, Pod, ReplicaSet } from '../../src/api/kubernetes.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
-import { rolloutInfo } from '../../src/cli/render/rollout-info.ts';
-import type { CapturedState } from '../../src/cli/render/objects.ts';
 import { plainStyle } from '../../src/cli/render/text.ts';
 import { renderRollout } from '../../src/cli/render/tree.ts';
 import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import type { CapturedState } from '../../src/view/captured-state.ts';
+import { rolloutInfo } from '../../src/view/rollout.ts';
 import { installAnalysisCrds } from '../support/controller.ts';
 import { applyYaml } from '../support/kube.ts';
 import { canaryManifest } from '../support/rollouts.ts';
@@ -42,25 +44,23 @@ describe('CLI fixtures: Rollouts in representative states, captured from the con
   async function snapshot(name: string, options: { analysis?: boolean } = {}): Promise<CapturedState> {
     const client = new KubeClient(ns.kc);
     try {
-      const strip = <T extends { metadata?: { managedFields?: unknown } }>(obj: T): T => {
+      type Listed = { metadata?: { uid?: string; name?: string; managedFields?: unknown; ownerReferences?: { uid?: string }[] } };
+      const strip = <T extends Listed>(obj: T): T => {
         delete obj.metadata?.managedFields;
         return obj;
       };
-      const rollout = strip(await client.get<Rollout & { metadata: { managedFields?: unknown } }>(resourcePath('aviary.dev/v1alpha1', 'rollouts', ns.name, name)));
+      const rollout = strip(await client.get<Rollout>(resourcePath('aviary.dev/v1alpha1', 'rollouts', ns.name, name)));
       const uid = rollout.metadata.uid;
-      const owned = (o: { metadata?: { ownerReferences?: { uid?: string }[] } }, uids: Set<string | undefined>): boolean => o.metadata?.ownerReferences?.some((r) => uids.has(r.uid)) === true;
-      type Listed = { metadata?: { uid?: string; name?: string; managedFields?: unknown; ownerReferences?: { uid?: string }[] } };
-      const replicaSets = (await client.get<{ items: Listed[] }>(resourcePath('apps/v1', 'replicasets', ns.name))).items.filter((rs) => owned(rs, new Set([uid]))).map(strip);
-      const rsUids = new Set(replicaSets.map((rs) => rs.metadata?.uid));
-      const pods = (await client.get<{ items: Listed[] }>(resourcePath('v1', 'pods', ns.name))).items.filter((p) => owned(p, rsUids)).map(strip);
+      const owned = (o: Listed, uids: Set<string | undefined>): boolean => o.metadata?.ownerReferences?.some((r) => uids.has(r.uid)) === true;
       const byName = (a: Listed, b: Listed): number => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
-      const state: CapturedState = { capturedAt: new Date().toISOString(), rollout, replicaSets: replicaSets.sort(byName), pods: pods.sort(byName) };
+      const listOwned = async <T extends Listed>(apiVersion: string, plural: string, uids: Set<string | undefined>): Promise<T[]> =>
+        (await client.get<{ items: T[] }>(resourcePath(apiVersion, plural, ns.name))).items.filter((o) => owned(o, uids)).map(strip).sort(byName);
+      const replicaSets = await listOwned<ReplicaSet>('apps/v1', 'replicasets', new Set([uid]));
+      const pods = await listOwned<Pod>('v1', 'pods', new Set(replicaSets.map((rs) => rs.metadata?.uid)));
+      const state: CapturedState = { capturedAt: new Date().toISOString(), rollout, replicaSets, pods };
       if (options.analysis === true) {
-        const runs = (await client.get<{ items: Listed[] }>(resourcePath('aviary.dev/v1alpha1', 'analysisruns', ns.name))).items.filter((r) => owned(r, new Set([uid]))).map(strip);
-        const runUids = new Set(runs.map((r) => r.metadata?.uid));
-        const jobs = (await client.get<{ items: Listed[] }>(resourcePath('batch/v1', 'jobs', ns.name))).items.filter((j) => owned(j, runUids)).map(strip);
-        state.analysisRuns = runs.sort(byName);
-        state.jobs = jobs.sort(byName);
+        state.analysisRuns = await listOwned<AnalysisRun>('aviary.dev/v1alpha1', 'analysisruns', new Set([uid]));
+        state.jobs = await listOwned<Job>('batch/v1', 'jobs', new Set(state.analysisRuns.map((r) => r.metadata.uid)));
       }
       return state;
     } finally {
@@ -227,7 +227,7 @@ spec:
 
       const state = await snapshot('judged', { analysis: true });
       assert.deepEqual(
-        (state.analysisRuns ?? []).map((r) => `${r.metadata?.name ?? ''} ${r.status?.phase ?? ''}`).sort(),
+        (state.analysisRuns ?? []).map((r) => `${r.metadata.name ?? ''} ${r.status?.phase ?? ''}`).sort(),
         [`judged-${good}-2-1 Successful`, `judged-${good}-2-2 Successful`, `judged-${bad}-3-1 Successful`, `judged-${bad}-3-2 Failed`].sort(),
       );
       assert.equal(state.jobs?.length, 2, 'one smoke Job per release');

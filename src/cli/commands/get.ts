@@ -4,10 +4,10 @@ import { addKubeOptions, kubeFlags, outputOption, positiveIntArg } from '../flag
 import { connect, getRollout, type CliKube, type FoundRollout } from '../kube.ts';
 import { catchInterrupt, printData, untilInterrupted } from '../output.ts';
 import { LiveView } from '../render/live.ts';
-import { rolloutInfo, type RolloutInfo } from '../render/rollout-info.ts';
 import { styleFor } from '../render/text.ts';
 import { renderRollout } from '../render/tree.ts';
-import { fetchRolloutObjects, RolloutWatch, type RolloutObjects, type WatchHandlers } from '../rollout-objects.ts';
+import { fetchRolloutObjects, RolloutWatch, type WatchHandlers } from '../rollout-objects.ts';
+import { rolloutInfo, type RolloutInfo, type RolloutObjects } from '../../view/rollout.ts';
 
 interface GetFlags {
   watch?: boolean;

@@ -8,8 +8,9 @@ import { addKubeOptions, kubeFlags, outputOption } from '../flags.ts';
 import { connect, listRollouts, type CliKube } from '../kube.ts';
 import { catchInterrupt, printData, untilInterrupted } from '../output.ts';
 import { LiveView } from '../render/live.ts';
-import { renderList, rolloutRow, type RolloutRow } from '../render/list.ts';
+import { renderList } from '../render/list.ts';
 import { styleFor } from '../render/text.ts';
+import { rolloutRow, type RolloutRow } from '../../view/rollout-row.ts';
 
 interface ListFlags {
   allNamespaces?: boolean;

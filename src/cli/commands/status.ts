@@ -5,7 +5,7 @@ import { formatDuration } from '../../util/duration.ts';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, durationArg, kubeFlags, outputOption } from '../flags.ts';
 import { connect, getRollout, rolloutPath, type CliKube, type FoundRollout } from '../kube.ts';
-import { rolloutPhase } from '../render/rollout-info.ts';
+import { rolloutPhase, statusLine } from '../../view/rollout.ts';
 
 interface StatusFlags {
   watch: boolean;
@@ -35,12 +35,6 @@ export function exitCodeOf(outcome: StatusOutcome | undefined): number {
     case 'deleted': return ExitCode.notFound;
     case 'interrupted': return 130;
   }
-}
-
-/** "Paused - CanaryPauseStep", the line kubectl-argo-rollouts prints. */
-export function statusLine(rollout: Rollout): string {
-  const { phase, message } = rolloutPhase(rollout);
-  return message === undefined ? phase : `${phase} - ${message}`;
 }
 
 function printer(json: boolean): (rollout: Rollout) => void {

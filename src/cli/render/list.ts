@@ -1,53 +1,11 @@
 /**
  * `aviary list rollouts`: one row per Rollout with kubectl-argo-rollouts' columns (NAME STRATEGY STATUS STEP
  * SET-WEIGHT READY DESIRED UP-TO-DATE AVAILABLE), NAMESPACE first with -A, and AGE, MESSAGE, IMAGES with -o wide.
+ * The rows are src/view/rollout-row.ts's read model; this is their terminal text.
  */
-import type { Rollout } from '../../api/rollout.ts';
-import { currentSetWeight, rolloutPhase, type Phase } from './rollout-info.ts';
+import type { RolloutRow } from '../../view/rollout-row.ts';
+import type { Phase } from '../../view/rollout.ts';
 import { age, columns, fitLine, type Style } from './text.ts';
-
-export interface RolloutRow {
-  namespace: string;
-  name: string;
-  /** The API group the Rollout is served in (aviary.dev, argoproj.io). */
-  group: string;
-  strategy: 'Canary' | 'BlueGreen' | 'None';
-  status: Phase;
-  message?: string;
-  /** "done/total" for a canary with steps. */
-  step?: string;
-  setWeight?: number;
-  ready: number;
-  desired: number;
-  upToDate: number;
-  available: number;
-  images: string[];
-  createdAt?: string;
-}
-
-export function rolloutRow(rollout: Rollout): RolloutRow {
-  const status = rollout.status ?? {};
-  const { phase, message } = rolloutPhase(rollout);
-  const canary = rollout.spec.strategy?.canary;
-  const steps = canary?.steps ?? [];
-  const apiVersion = rollout.apiVersion ?? '';
-  return {
-    namespace: rollout.metadata.namespace ?? '',
-    name: rollout.metadata.name ?? '',
-    group: apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : apiVersion,
-    strategy: canary !== undefined ? 'Canary' : rollout.spec.strategy?.blueGreen !== undefined ? 'BlueGreen' : 'None',
-    status: phase,
-    ...(message === undefined ? {} : { message }),
-    ...(canary !== undefined && steps.length > 0 ? { step: `${Math.min(status.currentStepIndex ?? 0, steps.length)}/${steps.length}` } : {}),
-    ...(canary !== undefined ? { setWeight: currentSetWeight(rollout) } : {}),
-    ready: status.readyReplicas ?? 0,
-    desired: rollout.spec.replicas ?? 1,
-    upToDate: status.updatedReplicas ?? 0,
-    available: status.availableReplicas ?? 0,
-    images: ((rollout.spec.template?.spec as { containers?: { image?: string }[] } | undefined)?.containers ?? []).map((c) => c.image ?? ''),
-    ...(rollout.metadata.creationTimestamp === undefined ? {} : { createdAt: rollout.metadata.creationTimestamp }),
-  };
-}
 
 export function phaseColor(phase: Phase, s: Style): (text: string) => string {
   switch (phase) {

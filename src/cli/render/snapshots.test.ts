@@ -12,9 +12,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { renderList, rolloutRow } from './list.ts';
-import type { CapturedState } from './objects.ts';
-import { rolloutInfo } from './rollout-info.ts';
+import type { CapturedState } from '../../view/captured-state.ts';
+import { rolloutInfo } from '../../view/rollout.ts';
+import { rolloutRow } from '../../view/rollout-row.ts';
+import { renderList } from './list.ts';
 import { colorStyle, plainStyle, visibleWidth } from './text.ts';
 import { renderRollout } from './tree.ts';
 

@@ -1,9 +1,9 @@
 /**
  * `aviary get rollout`: the header (status, strategy, step, weights, images, replicas) and the tree of revisions →
  * ReplicaSets → pods (and analysis runs → jobs), laid out as kubectl-argo-rollouts users know it. A pure function of
- * the info, the clock and the terminal width.
+ * the read model (src/view/rollout.ts), the clock and the terminal width.
  */
-import type { AnalysisRunInfo, Phase, ReplicaSetInfo, RolloutInfo, Tag } from './rollout-info.ts';
+import type { AnalysisRunInfo, Phase, ReplicaSetInfo, RolloutInfo, Tag } from '../../view/rollout.ts';
 import { age, columns, fitLine, humanDuration, visibleWidth, type Style } from './text.ts';
 
 export const icons = {
