@@ -1,4 +1,4 @@
-import { parseDuration } from './model.ts';
+import { tryParseDuration } from '../util/duration.ts';
 
 /**
  * What to do when a resource fails: `fail-fast` ends tracking at once (exit 1); `ignore` reports it and carries on
@@ -91,7 +91,7 @@ function regex(value: string, where: string): RegExp {
 }
 
 function duration(value: string, where: string): number {
-  const ms = parseDuration(value);
+  const ms = tryParseDuration(value);
   if (ms === undefined) throw new AnnotationError(`${where}: invalid duration "${value}" (use e.g. 30s, 4m, 1h)`);
   return ms;
 }

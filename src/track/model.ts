@@ -303,19 +303,3 @@ export function formatDuration(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
-
-/** Parses 500ms, 30s, 4m, 1h30m, or a bare number of seconds. Returns undefined for anything else. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (const m of t.matchAll(re)) {
-    const n = Number(m[1]);
-    const unit = m[2];
-    total += n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);
-    consumed += m[0].length;
-  }
-  return consumed === t.length && consumed > 0 ? total : undefined;
-}

@@ -1,10 +1,10 @@
 import { readSource } from '../read-source.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
+import { durationArg } from '../flags.ts';
 import { parseFailMode, type ResourceSettings } from '../../track/annotations.ts';
 import { loadKubeConfig } from '../../track/client.ts';
 import type { Outcome, TrackResult } from '../../track/events.ts';
-import { parseDuration } from '../../track/model.ts';
 import { colors, eventLine, noColors, summaryText } from '../../track/render/format.ts';
 import { LiveRenderer } from '../../track/render/tty.ts';
 import { parseRulesFile, RuleError, type CompiledRule } from '../../track/rules/generic.ts';
@@ -31,12 +31,6 @@ interface Options {
   plain?: boolean;
   kubeconfig?: string;
   context?: string;
-}
-
-function duration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('expected a duration such as 30s, 4m, 1h30m (or seconds)');
-  return ms;
 }
 
 function count(value: string): number {
@@ -135,14 +129,14 @@ export function trackCommand(): Command {
     .option('-f, --filename <file>', 'track every object the manifest file defines ("-" reads stdin); repeatable', collect, [])
     .option('-l, --selector <selector>', 'track the objects matching a label selector (of the given types, or of every trackable kind)')
     .option('-o, --output <format>', 'text (a live view on a terminal, lines otherwise) or json (one event per line)', 'text')
-    .option('--timeout <duration>', 'overall time limit; 0 for none', duration, 15 * 60_000)
-    .option('--activity-timeout <duration>', 'fail a resource when nothing about it changes for this long (default: 4m for generic resources, none for the rest)', duration)
+    .option('--timeout <duration>', 'overall time limit; 0 for none', durationArg, 15 * 60_000)
+    .option('--activity-timeout <duration>', 'fail a resource when nothing about it changes for this long (default: 4m for generic resources, none for the rest)', durationArg)
     .option('--fail-on-pause', 'exit 3 as soon as a resource pauses (a Rollout at a pause step, a paused Deployment, a Canary awaiting approval)')
     .option('--fail-mode <mode>', 'what a failure does by default: fail-fast, ignore, or hope (fail only if still failed at the end)')
     .option('--failures-allowed-per-replica <n>', 'distinct pod failures tolerated per replica before a resource fails (default 0)', count)
     .option('--rules <file>', 'readiness rules for other kinds (YAML; see docs/track.md)')
-    .option('--unschedulable-grace <duration>', 'how long a pod may stay Unschedulable before that is a failure', duration, 30_000)
-    .option('--failed-mount-grace <duration>', 'how long FailedMount may last before that is a failure', duration, 30_000)
+    .option('--unschedulable-grace <duration>', 'how long a pod may stay Unschedulable before that is a failure', durationArg, 30_000)
+    .option('--failed-mount-grace <duration>', 'how long FailedMount may last before that is a failure', durationArg, 30_000)
     .option('--no-logs', 'do not stream pod logs')
     .option('--no-events', 'do not show Kubernetes Events')
     .option('--log-regex <regex>', 'show only log lines matching this')

@@ -1,4 +1,5 @@
-import { conditionOf, parseDuration, type Canary } from '../model.ts';
+import { tryParseDuration } from '../../util/duration.ts';
+import { conditionOf, type Canary } from '../model.ts';
 import { judgePods } from './pod.ts';
 import type { Observed, Status } from './types.ts';
 
@@ -38,7 +39,7 @@ const gatePhases: Record<string, string> = {
  * nothing has changed since: Flagger looks at its target once per analysis interval, so two intervals (at least 30 s).
  */
 export function detectionWindowMs(c: Canary): number {
-  const interval = parseDuration(c.spec?.analysis?.interval ?? '') ?? 60_000;
+  const interval = tryParseDuration(c.spec?.analysis?.interval ?? '') ?? 60_000;
   return Math.max(30_000, 2 * interval);
 }
 
