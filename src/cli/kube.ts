@@ -3,12 +3,12 @@
  * group(s) Rollouts are looked up in. Built on the runtime's light REST client and kubeconfig reader, never on
  * @kubernetes/client-node, whose import alone costs more than the start-up budget of `aviary get rollout`.
  *
- * Groups: Rollouts live in aviary.dev; in compatibility mode also in argoproj.io (the objects of a team moving from
- * Argo Rollouts). Unless `--group` names one, a Rollout is looked up in aviary.dev first, then in argoproj.io, and
- * lists show both: a person does not need to know which group a Rollout was written in.
+ * Groups: unless `--group` names one, a Rollout is looked up in every group Aviary serves, aviary.dev first
+ * (src/rollout/ref.ts), and lists show them all.
  */
 import { apiGroups, apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
+import { findRollout, rolloutNotFoundMessage, type FoundRollout } from '../rollout/ref.ts';
 import { KubeconfigError, loadKubeConnection } from '../runtime/kubeconfig.ts';
 import { isApiError, KubeClient, resourcePath, type ApiErrorLike } from '../runtime/rest.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
@@ -71,34 +71,20 @@ export function apiFailure(kube: CliKube, what: string, error: unknown): ExitErr
   return new ExitError(`${what}: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
 }
 
-export interface FoundRollout {
-  rollout: Rollout;
-  group: ApiGroup;
-  /** REST path of the object. */
-  path: string;
-}
-
-export const rolloutPath = (group: ApiGroup, namespace: string, name?: string, subresource?: string): string =>
-  resourcePath(apiVersionOf(group), 'rollouts', namespace, name, subresource);
-
 /** Reads a Rollout from the first group that has it; a Rollout in none of them is a ExitError with exit code 4. */
 export async function getRollout(kube: CliKube, name: string, signal?: AbortSignal): Promise<FoundRollout> {
-  for (const group of kube.groups) {
-    const path = rolloutPath(group, kube.namespace, name);
-    try {
-      const rollout = await kube.client.get<Rollout>(path, undefined, signal);
-      return { rollout, group, path };
-    } catch (error) {
-      if (isApiError(error, 404)) continue;
-      throw apiFailure(kube, `get rollout ${name}`, error);
-    }
+  let found: FoundRollout | undefined;
+  try {
+    found = await findRollout(kube.client, { namespace: kube.namespace, name, groups: kube.groups }, signal);
+  } catch (error) {
+    throw apiFailure(kube, `get rollout ${name}`, error);
   }
-  throw notFound(kube, name);
+  if (found === undefined) throw notFound(kube, name);
+  return found;
 }
 
-export function notFound(kube: CliKube, name: string): ExitError {
-  const where = kube.groups.length === 1 ? `group ${kube.groups[0]?.name ?? ''}` : `groups ${kube.groups.map((g) => g.name).join(' and ')}`;
-  return new ExitError(`rollout "${name}" not found in namespace "${kube.namespace}" (looked in API ${where})`, ExitCode.notFound);
+function notFound(kube: CliKube, name: string): ExitError {
+  return new ExitError(rolloutNotFoundMessage({ namespace: kube.namespace, name, groups: kube.groups }), ExitCode.notFound);
 }
 
 export interface RolloutList {
@@ -124,11 +110,4 @@ export async function listRollouts(kube: CliKube, namespace: string | undefined)
     throw new ExitError(`the API server at ${kube.server} serves no Rollout resource (looked in ${kube.groups.map((g) => g.name).join(', ')}): install the CRDs with \`aviary install\``, ExitCode.notFound);
   }
   return out;
-}
-
-/** Label selector text for matchLabels, or undefined when there are none (then owner references decide alone). */
-export function selectorText(rollout: Rollout): string | undefined {
-  const labels = rollout.spec.selector?.matchLabels ?? {};
-  const text = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-  return text === '' ? undefined : text;
 }

@@ -8,11 +8,12 @@ import type { AnalysisRun } from '../api/analysis.ts';
 import { apiVersionOf } from '../api/groups.ts';
 import type { Job, Pod, ReplicaSet } from '../api/kubernetes.ts';
 import type { Rollout } from '../api/rollout.ts';
+import { selectorText, type FoundRollout } from '../rollout/ref.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { isApiError, resourcePath } from '../runtime/rest.ts';
 import type { RolloutObjects } from '../view/rollout.ts';
-import { apiFailure, selectorText, type CliKube, type FoundRollout } from './kube.ts';
+import { apiFailure, type CliKube } from './kube.ts';
 
 interface ResourceRef {
   apiVersion: string;

@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
-import { sendPatch } from '../cli/patch.ts';
 import { promoteAction } from '../rollout/actions.ts';
+import { sendPatch } from '../rollout/patch.ts';
 import { thaw, type DeepReadonly } from '../runtime/objects.ts';
 import type { KubeClient } from '../runtime/rest.ts';
 import { stepNumber } from './render.ts';

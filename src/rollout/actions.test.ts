@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { V1Deployment, V1ReplicaSet } from '@kubernetes/client-node';
+import type { Deployment, ReplicaSet } from '../api/kubernetes.ts';
 import type { Rollout } from '../api/rollout.ts';
 import {
   abortAction,
@@ -155,7 +155,7 @@ describe('abort, retry, pause, restart', () => {
 });
 
 /** A ReplicaSet as the API server stores it: the template with the hash label and the server's pod defaults. */
-function replicaSet(revision: number, image: string, options: { owner?: string; hashOf?: unknown; ephemeral?: Record<string, string> } = {}): V1ReplicaSet {
+function replicaSet(revision: number, image: string, options: { owner?: string; hashOf?: unknown; ephemeral?: Record<string, string> } = {}): ReplicaSet {
   const userTemplate = template(image);
   const hash = podTemplateHash(options.hashOf ?? userTemplate);
   const labels = { app: 'web', ...options.ephemeral, 'rollouts-pod-template-hash': hash };
@@ -213,7 +213,7 @@ describe('undo', () => {
 
   it('with spec.workloadRef, patches the Deployment', () => {
     const rollout = canary(pausedAtStep, { template: undefined, workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web-deploy' } });
-    const deployment: V1Deployment = { metadata: { name: 'web-deploy' }, spec: { selector: {}, template: replicaSets[1]?.spec?.template ?? {} } };
+    const deployment: Deployment = { metadata: { name: 'web-deploy' }, spec: { selector: {}, template: replicaSets[1]?.spec?.template ?? {} } };
     const plan = undoAction(rollout, replicaSets, { workload: deployment });
     assert.equal(plan.patches[0]?.target, 'workload');
     assert.match(plan.message, /revision 1 \(in Deployment 'web-deploy'\)/);

@@ -8,11 +8,11 @@
  * the template already running) it is refused with an ActionRefused that says why and what to do instead, rather
  * than writing a patch the controller would ignore.
  */
-import type { V1Container, V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
-import type { PodTemplateSpec, Rollout } from '../api/rollout.ts';
-import { podTemplateHash } from './hash.ts';
-import { formatTime } from '../runtime/time.ts';
+import type { Container, Deployment, PodTemplateSpec as CorePodTemplateSpec, ReplicaSet } from '../api/kubernetes.ts';
 import { ephemeralMetadataAnnotation, podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from '../api/labels.ts';
+import type { PodTemplateSpec, Rollout } from '../api/rollout.ts';
+import { formatTime } from '../runtime/time.ts';
+import { podTemplateHash } from './hash.ts';
 
 /** One write: a merge patch or a JSON patch (RFC 6902) of one object. */
 export interface ActionPatch {
@@ -159,7 +159,7 @@ export function restartAction(rollout: Rollout, at: Date, inText = '0s'): Action
 // ---------------------------------------------------------------------------------------------------------------
 // undo
 
-const revisionOf = (rs: V1ReplicaSet): number => {
+const revisionOf = (rs: ReplicaSet): number => {
   const value = Number.parseInt(rs.metadata?.annotations?.[revisionAnnotation] ?? '', 10);
   return Number.isFinite(value) ? value : 0;
 };
@@ -230,7 +230,7 @@ function stripDefaults(template: Record<string, unknown>, reference: unknown): R
 }
 
 /** A ReplicaSet's template without what the controller added: the hash label and the role (ephemeral) metadata. */
-function withoutControllerMetadata(rs: V1ReplicaSet): Record<string, unknown> {
+function withoutControllerMetadata(rs: ReplicaSet): Record<string, unknown> {
   const template = structuredClone((rs.spec?.template ?? {}) as Record<string, unknown>);
   if (!isRecord(template.metadata)) return template;
   let ephemeral: { labels?: Record<string, string>; annotations?: Record<string, string> } = {};
@@ -258,7 +258,7 @@ function withoutControllerMetadata(rs: V1ReplicaSet): Record<string, unknown> {
  * (and, for the stable one, skip the steps) instead of starting another revision: of the candidates (without the API
  * server's defaults, then as stored) the one whose hash matches the ReplicaSet is chosen.
  */
-export function templateOfRevision(rs: V1ReplicaSet, rollout: Rollout): { template: Record<string, unknown>; exact: boolean } {
+export function templateOfRevision(rs: ReplicaSet, rollout: Rollout): { template: Record<string, unknown>; exact: boolean } {
   const base = withoutControllerMetadata(rs);
   if (rollout.spec.workloadRef !== undefined) return { template: base, exact: true };
   const wanted = [rs.metadata?.labels?.[podTemplateHashLabel], rs.metadata?.annotations?.[templateHashAnnotation]].filter((h): h is string => h !== undefined);
@@ -281,7 +281,7 @@ function imagesOf(template: unknown): string {
  * undo: the Rollout's template becomes that of an earlier revision (default: the one before the newest), found on
  * the Rollout's ReplicaSets. With spec.workloadRef, the referenced Deployment's template is changed instead.
  */
-export function undoAction(rollout: Rollout, replicaSets: readonly V1ReplicaSet[], options: { toRevision?: number; workload?: V1Deployment } = {}): ActionPlan {
+export function undoAction(rollout: Rollout, replicaSets: readonly ReplicaSet[], options: { toRevision?: number; workload?: Deployment } = {}): ActionPlan {
   const name = nameOf(rollout);
   const uid = rollout.metadata.uid;
   const owned = replicaSets
@@ -289,7 +289,7 @@ export function undoAction(rollout: Rollout, replicaSets: readonly V1ReplicaSet[
     .filter((rs) => revisionOf(rs) > 0)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   const revisions = owned.map(revisionOf);
-  let target: V1ReplicaSet | undefined;
+  let target: ReplicaSet | undefined;
   if (options.toRevision !== undefined && options.toRevision > 0) {
     target = owned.find((rs) => revisionOf(rs) === options.toRevision);
     if (target === undefined) throw new ActionRefused(`rollout '${name}' has no revision ${options.toRevision} (revisions kept: ${revisions.length === 0 ? 'none' : [...revisions].reverse().join(', ')})`);
@@ -327,12 +327,12 @@ function sortKeys(value: unknown): unknown {
  * A JSON patch that tests each container's name before replacing its image, so a concurrent edit of the list fails
  * instead of changing the wrong container. With spec.workloadRef the Deployment's template is changed.
  */
-export function setImageAction(rollout: Rollout, container: string, image: string, workload?: V1Deployment): ActionPlan {
+export function setImageAction(rollout: Rollout, container: string, image: string, workload?: Deployment): ActionPlan {
   const name = nameOf(rollout);
   const ref = rollout.spec.workloadRef;
   if (ref !== undefined && workload === undefined) throw new ActionRefused(`rollout '${name}' takes its template from ${ref.kind ?? 'Deployment'} '${ref.name ?? ''}' (spec.workloadRef), which was not found`);
-  const template: PodTemplateSpec | V1PodTemplateSpec | undefined = ref === undefined ? rollout.spec.template : workload?.spec?.template;
-  const spec = (template?.spec ?? {}) as Partial<Record<(typeof containerLists)[number], V1Container[]>>;
+  const template: PodTemplateSpec | CorePodTemplateSpec | undefined = ref === undefined ? rollout.spec.template : workload?.spec?.template;
+  const spec = (template?.spec ?? {}) as Partial<Record<(typeof containerLists)[number], Container[]>>;
   const ops: unknown[] = [];
   const matched: string[] = [];
   const unchanged: string[] = [];

@@ -1,9 +1,9 @@
 /**
  * Sends the patches of an action (src/rollout/actions.ts) to the API server: merge patches and JSON patches, to the
- * Rollout, its status subresource, or the Deployment its spec.workloadRef names. Shared by the CLI and the demo.
+ * Rollout, its status subresource, or the Deployment its spec.workloadRef names. Shared by performAction and the demo.
  */
 import type { Rollout } from '../api/rollout.ts';
-import type { ActionPatch } from '../rollout/actions.ts';
+import type { ActionPatch } from './actions.ts';
 import { PatchType, resourcePath, type KubeClient } from '../runtime/rest.ts';
 
 /** The REST path a patch goes to. */

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, kubeFlags, outputOption, positiveIntArg } from '../flags.ts';
-import { connect, getRollout, type CliKube, type FoundRollout } from '../kube.ts';
+import type { FoundRollout } from '../../rollout/ref.ts';
+import { connect, getRollout, type CliKube } from '../kube.ts';
 import { catchInterrupt, printData, untilInterrupted } from '../output.ts';
 import { LiveView } from '../render/live.ts';
 import { styleFor } from '../render/text.ts';

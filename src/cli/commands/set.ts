@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { parseImageAssignment, setImageAction } from '../../rollout/actions.ts';
-import { runAction, workloadOf } from '../action.ts';
+import { runAction } from '../action.ts';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions } from '../flags.ts';
 
@@ -19,7 +19,7 @@ Examples:
     .action(async (name: string, assignment: string, _flags: unknown, command: Command) => {
       const parsed = parseImageAssignment(assignment);
       if (parsed === undefined) throw new ExitError(`set image: expected CONTAINER=IMAGE (or *=IMAGE), got "${assignment}"`, ExitCode.usage);
-      await runAction(command, name, async ({ rollout }, kube) => setImageAction(rollout, parsed.container, parsed.image, await workloadOf(kube, rollout)));
+      await runAction(command, name, ({ rollout, workload }) => setImageAction(rollout, parsed.container, parsed.image, workload), { reads: { workload: true } });
     }));
   return set;
 }

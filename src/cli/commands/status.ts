@@ -4,7 +4,8 @@ import type { KubeObject } from '../../runtime/objects.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, durationArg, kubeFlags, outputOption } from '../flags.ts';
-import { connect, getRollout, rolloutPath, type CliKube, type FoundRollout } from '../kube.ts';
+import { rolloutPath, type FoundRollout } from '../../rollout/ref.ts';
+import { connect, getRollout, type CliKube } from '../kube.ts';
 import { rolloutPhase, statusLine } from '../../view/rollout.ts';
 
 interface StatusFlags {

@@ -1,10 +1,7 @@
-import type { V1ReplicaSet } from '@kubernetes/client-node';
 import { Command } from 'commander';
 import { undoAction } from '../../rollout/actions.ts';
-import { isApiError, resourcePath } from '../../runtime/rest.ts';
-import { runAction, workloadOf } from '../action.ts';
+import { runAction } from '../action.ts';
 import { addKubeOptions, positiveIntArg } from '../flags.ts';
-import { apiFailure, selectorText } from '../kube.ts';
 
 export function undoCommand(): Command {
   return addKubeOptions(new Command('undo'))
@@ -19,17 +16,9 @@ Examples:
   aviary undo web
   aviary undo web --to-revision 3`)
     .action(async (name: string, flags: { toRevision?: number }, command: Command) => {
-      await runAction(command, name, async ({ rollout }, kube) => {
-        const selector = selectorText(rollout);
-        let items: V1ReplicaSet[];
-        try {
-          items = (await kube.client.get<{ items?: V1ReplicaSet[] }>(resourcePath('apps/v1', 'replicasets', kube.namespace), selector === undefined ? undefined : { labelSelector: selector })).items ?? [];
-        } catch (error) {
-          if (!isApiError(error, 404)) throw apiFailure(kube, 'list replicasets', error);
-          items = [];
-        }
-        const workload = await workloadOf(kube, rollout);
-        return undoAction(rollout, items, { ...(flags.toRevision === undefined ? {} : { toRevision: flags.toRevision }), ...(workload === undefined ? {} : { workload }) });
+      const toRevision = flags.toRevision === undefined ? {} : { toRevision: flags.toRevision };
+      await runAction(command, name, ({ rollout, replicaSets, workload }) => undoAction(rollout, replicaSets, { ...toRevision, ...(workload === undefined ? {} : { workload }) }), {
+        reads: { replicaSets: true, workload: true },
       });
     });
 }
