@@ -107,7 +107,7 @@ function bool(value: string): boolean {
  * show-logs-only-for-containers, log-regex, log-regex-for-<container>, ignore-readiness-probe-fails-for-<container>,
  * show-service-messages. Invalid values are errors naming the annotation, never silently dropped.
  */
-export function settingsFromAnnotations(annotations: Record<string, string> | undefined, defaults: ResourceSettings = defaultSettings): ResourceSettings {
+export function settingsFromAnnotations(annotations: Readonly<Record<string, string | undefined>> | undefined, defaults: ResourceSettings = defaultSettings): ResourceSettings {
   const s: ResourceSettings = {
     ...defaults,
     logRegexByContainer: { ...defaults.logRegexByContainer },
@@ -117,7 +117,7 @@ export function settingsFromAnnotations(annotations: Record<string, string> | un
   if (annotations === undefined) return s;
   for (const prefix of annotationPrefixes) {
     for (const [key, raw] of Object.entries(annotations)) {
-      if (!key.startsWith(prefix)) continue;
+      if (!key.startsWith(prefix) || raw === undefined) continue;
       const name = key.slice(prefix.length);
       const value = raw.trim();
       switch (name) {

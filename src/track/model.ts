@@ -1,22 +1,40 @@
 /**
- * The few fields of Kubernetes objects the tracker reads, as plain JSON (what a watch delivers). Every field is
- * optional: rules must cope with objects that a controller has not reconciled yet.
+ * What the tracker reads of Kubernetes objects. The built-in kinds are src/api/kubernetes.ts's JSON types (what the
+ * runtime's informers cache and the REST client returns) and Rollouts are src/api/rollout.ts's; this module adds only
+ * what is the tracker's own: the loose shape of an object of any kind (`KObject`, for generic rules and resolving),
+ * its conditions, the Flagger-shaped Canary (Aviary does not define that kind yet), and helpers over them. Rules must
+ * still cope with objects a controller has not reconciled yet: most status fields are optional.
  */
+import type * as k8s from '../api/kubernetes.ts';
+import type * as argo from '../api/rollout.ts';
 
-export interface ObjectMeta {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: { uid?: string; kind?: string; name?: string; controller?: boolean }[];
-  managedFields?: unknown;
-}
+/**
+ * Every field optional, all the way down. The tracker sees objects before their controllers fill them in, and
+ * Rollouts from groups other than Aviary's, so it reads the API types this way; a real object is assignable to it.
+ */
+export type Loose<T> = T extends readonly (infer E)[] ? Loose<E>[] : T extends object ? { [K in keyof T]?: Loose<T[K]> } : T;
 
+export type ObjectMeta = Loose<k8s.ObjectMeta>;
+export type LabelSelector = Loose<k8s.LabelSelector>;
+export type Container = Loose<k8s.Container>;
+export type ContainerStatus = Loose<k8s.ContainerStatus>;
+export type Probe = Loose<k8s.Probe>;
+export type PodTemplate = Loose<k8s.PodTemplateSpec>;
+export type Pod = Loose<k8s.Pod>;
+export type ReplicaSet = Loose<k8s.ReplicaSet>;
+export type Deployment = Loose<k8s.Deployment>;
+export type StatefulSet = Loose<k8s.StatefulSet>;
+export type DaemonSet = Loose<k8s.DaemonSet>;
+export type ControllerRevision = Loose<k8s.ControllerRevision>;
+export type Job = Loose<k8s.Job>;
+/** A core/v1 Event, in either the old (count/lastTimestamp) or the new (series/eventTime) recording style. */
+export type KEvent = Loose<k8s.Event>;
+/** A Rollout of Argo's shape (argoproj.io or aviary.dev). Argo writes observedGeneration as text; numbers are read too. */
+export type Rollout = Omit<Loose<argo.Rollout>, 'status'> & {
+  status?: Omit<Loose<argo.RolloutStatus>, 'observedGeneration'> & { observedGeneration?: string | number };
+};
+
+/** An object of any kind, as JSON: generic rules read its spec and status by path. */
 export interface KObject {
   apiVersion?: string;
   kind?: string;
@@ -25,6 +43,7 @@ export interface KObject {
   status?: unknown;
 }
 
+/** A status condition of any kind, read loosely: a controller may not have filled every field yet. */
 export interface Condition {
   type?: string;
   status?: string;
@@ -34,163 +53,7 @@ export interface Condition {
   lastUpdateTime?: string;
 }
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key?: string; operator?: string; values?: string[] }[];
-}
-
-export interface Probe {
-  initialDelaySeconds?: number;
-  periodSeconds?: number;
-  timeoutSeconds?: number;
-  failureThreshold?: number;
-}
-
-export interface Container {
-  name?: string;
-  image?: string;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  livenessProbe?: Probe;
-  restartPolicy?: string;
-}
-
-export interface ContainerState {
-  waiting?: { reason?: string; message?: string };
-  running?: { startedAt?: string };
-  terminated?: { exitCode?: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string };
-}
-
-export interface ContainerStatus {
-  name?: string;
-  ready?: boolean;
-  started?: boolean;
-  restartCount?: number;
-  image?: string;
-  state?: ContainerState;
-  lastState?: ContainerState;
-}
-
-export interface PodTemplate {
-  metadata?: ObjectMeta;
-  spec?: { containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; nodeSelector?: Record<string, string> };
-}
-
-export interface Pod extends KObject {
-  spec?: PodTemplate['spec'] & { nodeName?: string };
-  status?: {
-    phase?: string;
-    reason?: string;
-    message?: string;
-    conditions?: Condition[];
-    containerStatuses?: ContainerStatus[];
-    initContainerStatuses?: ContainerStatus[];
-    startTime?: string;
-  };
-}
-
-export interface Deployment extends KObject {
-  spec?: {
-    replicas?: number;
-    paused?: boolean;
-    selector?: LabelSelector;
-    template?: PodTemplate;
-    progressDeadlineSeconds?: number;
-    strategy?: { type?: string };
-  };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    unavailableReplicas?: number;
-    conditions?: Condition[];
-  };
-}
-
-export interface ReplicaSet extends KObject {
-  spec?: { replicas?: number; template?: PodTemplate };
-  status?: { replicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number };
-}
-
-export interface StatefulSet extends KObject {
-  spec?: {
-    replicas?: number;
-    selector?: LabelSelector;
-    template?: PodTemplate;
-    updateStrategy?: { type?: string; rollingUpdate?: { partition?: number } };
-  };
-  status?: {
-    observedGeneration?: number;
-    replicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    currentReplicas?: number;
-    updatedReplicas?: number;
-    currentRevision?: string;
-    updateRevision?: string;
-    conditions?: Condition[];
-  };
-}
-
-export interface DaemonSet extends KObject {
-  spec?: { selector?: LabelSelector; template?: PodTemplate; updateStrategy?: { type?: string } };
-  status?: {
-    observedGeneration?: number;
-    desiredNumberScheduled?: number;
-    currentNumberScheduled?: number;
-    updatedNumberScheduled?: number;
-    numberReady?: number;
-    numberAvailable?: number;
-    numberUnavailable?: number;
-    numberMisscheduled?: number;
-    conditions?: Condition[];
-  };
-}
-
-export interface ControllerRevision extends KObject {
-  revision?: number;
-}
-
-export interface Job extends KObject {
-  spec?: {
-    completions?: number;
-    parallelism?: number;
-    suspend?: boolean;
-    backoffLimit?: number;
-    selector?: LabelSelector;
-    template?: PodTemplate;
-  };
-  status?: { active?: number; succeeded?: number; failed?: number; ready?: number; conditions?: Condition[] };
-}
-
-export interface Rollout extends KObject {
-  spec?: {
-    replicas?: number;
-    paused?: boolean;
-    selector?: LabelSelector;
-    strategy?: { canary?: { steps?: unknown[] }; blueGreen?: unknown };
-  };
-  status?: {
-    observedGeneration?: string | number;
-    phase?: string;
-    message?: string;
-    abort?: boolean;
-    pauseConditions?: { reason?: string; startTime?: string }[];
-    controllerPause?: boolean;
-    currentPodHash?: string;
-    stableRS?: string;
-    currentStepIndex?: number;
-    replicas?: number;
-    updatedReplicas?: number;
-    readyReplicas?: number;
-    availableReplicas?: number;
-    conditions?: Condition[];
-    canary?: { weights?: { canary?: { weight?: number } } };
-  };
-}
-
+/** A Canary of Flagger's shape (flagger.app/v1beta1, or Aviary's copy of it): the fields the tracker reads. */
 export interface Canary extends KObject {
   spec?: {
     suspend?: boolean;
@@ -208,19 +71,6 @@ export interface Canary extends KObject {
     lastTransitionTime?: string;
     conditions?: Condition[];
   };
-}
-
-/** A core/v1 Event, in either the old (count/lastTimestamp) or the new (series/eventTime) recording style. */
-export interface KEvent extends KObject {
-  involvedObject?: { kind?: string; name?: string; uid?: string; fieldPath?: string };
-  reason?: string;
-  message?: string;
-  type?: string;
-  count?: number;
-  firstTimestamp?: string | null;
-  lastTimestamp?: string | null;
-  eventTime?: string | null;
-  series?: { count?: number; lastObservedTime?: string };
 }
 
 export function conditionOf(conditions: Condition[] | undefined, type: string): Condition | undefined {
