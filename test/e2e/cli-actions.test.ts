@@ -175,12 +175,21 @@ describe('aviary CLI actions against the controller', () => {
 
   it('status follows a rollout to Healthy, printing each phase change', async () => {
     await pausedCanary('fol');
-    const following = cli('status', 'fol', '-o', 'json', '--timeout', '60s');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(await cli('promote', 'fol'), 0);
-    const run = await following;
-    expect(run, 0);
-    const phases = run.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { phase: string }).phase);
+    const child = spawn(aviary, ['status', 'fol', '-o', 'json', '--timeout', '60s', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => { child.on('exit', resolve); });
+    try {
+      // The first line is printed from the Rollout as read: from then on, every change is followed.
+      await ns.waitFor('status to print the paused state', () => Promise.resolve(out.includes('"phase":"Paused"')));
+      expect(await cli('promote', 'fol'), 0);
+      assert.equal(await exited, 0, `${out}\n--- stderr\n${err}`);
+    } finally {
+      child.kill();
+    }
+    const phases = out.trim().split('\n').map((l) => (JSON.parse(l) as { phase: string }).phase);
     assert.equal(phases[0], 'Paused');
     assert.equal(phases.at(-1), 'Healthy');
   });
