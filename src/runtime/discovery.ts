@@ -5,6 +5,9 @@ export interface ApiResource {
   name: string;
   kind: string;
   namespaced: boolean;
+  /** As discovery serves them; what people type (`aviary track deploy/x`) is matched against these too. */
+  singularName?: string;
+  shortNames?: string[];
 }
 
 /**

@@ -274,6 +274,19 @@ export class KubeClient {
     });
   }
 
+  /**
+   * Opens a streamed GET whose body is not JSON lines — pod logs with follow=true — and resolves with the response
+   * once the server has accepted it (2xx); rejects with KubeApiError for an error status. No timeout: the caller
+   * reads the body and ends the stream through the signal.
+   */
+  async stream(params: { path: string; query?: QueryParams; signal?: AbortSignal }): Promise<IncomingMessage> {
+    const { response } = await this.#send({ path: params.path, query: params.query, signal: params.signal }, 'GET', 0);
+    const res = await response;
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) throw errorFromResponse(status, await readBody(res), res, `GET ${params.path}`);
+    return res;
+  }
+
   async #send(
     params: { path: string; query?: QueryParams | undefined; body?: unknown; contentType?: string | undefined; signal?: AbortSignal | undefined },
     method: HttpMethod,

@@ -1,7 +1,10 @@
-import { Writable } from 'node:stream';
-import { Log, type KubeConfig } from '@kubernetes/client-node';
-import { errorMessage } from './client.ts';
+/**
+ * Pod logs for the tracker: which containers' lines are shown, their filters and prefixes, and the streams that read
+ * them through the runtime's REST client (GET .../pods/NAME/log, streamed while the container runs).
+ */
+import { resourcePath, type KubeClient, type QueryParams } from '../runtime/rest.ts';
 import type { ResourceSettings } from './annotations.ts';
+import { errorMessage } from './reads.ts';
 
 /** Splits a byte stream into lines, keeping a partial last line until its end arrives. */
 export class LineBuffer {
@@ -84,15 +87,15 @@ export interface StreamRequest {
  * tracking.
  */
 export class LogStreams {
-  private readonly log: Log;
-  private readonly active = new Map<string, AbortController | undefined>();
+  private readonly client: KubeClient;
+  private readonly active = new Map<string, AbortController>();
   private readonly last = new Map<string, LastLines>();
   private stopped = false;
   private readonly onLine: (line: LogLine) => void;
   private readonly onUnavailable: (pod: string, container: string, reason: string) => void;
 
-  constructor(kc: KubeConfig, onLine: (line: LogLine) => void, onUnavailable: (pod: string, container: string, reason: string) => void) {
-    this.log = new Log(kc);
+  constructor(client: KubeClient, onLine: (line: LogLine) => void, onUnavailable: (pod: string, container: string, reason: string) => void) {
+    this.client = client;
     this.onLine = onLine;
     this.onUnavailable = onUnavailable;
   }
@@ -104,7 +107,8 @@ export class LogStreams {
   /** Starts a stream unless one with the same key already ran; resolves when the stream ends. */
   async stream(key: string, request: StreamRequest): Promise<void> {
     if (this.stopped || this.active.has(key)) return;
-    this.active.set(key, undefined);
+    const abort = new AbortController();
+    this.active.set(key, abort);
     const buffer = new LineBuffer();
     const lastKey = `${request.pod}/${request.container}/${request.previous ? 'p' : 'c'}`;
     const last = this.last.get(lastKey) ?? new LastLines();
@@ -115,45 +119,47 @@ export class LogStreams {
         if (!this.stopped) this.onLine({ pod: request.pod, container: request.container, previous: request.previous, line });
       }
     };
+    const query: QueryParams = {
+      container: request.container,
+      follow: request.follow,
+      previous: request.previous,
+      tailLines: request.tailLines,
+      sinceSeconds: request.sinceSeconds,
+    };
+    let res;
+    try {
+      res = await this.client.stream({ path: resourcePath('v1', 'pods', request.namespace, request.pod, 'log'), query, signal: abort.signal });
+    } catch (error) {
+      // Stopping aborts the request: that is no news about the container's logs.
+      if (!this.isStopped()) this.onUnavailable(request.pod, request.container, errorMessage(error));
+      return;
+    }
     await new Promise<void>((resolve) => {
-      const sink = new Writable({
-        write(chunk: Buffer | string, _encoding, callback) {
-          deliver(buffer.push(typeof chunk === 'string' ? chunk : chunk.toString('utf8')));
-          callback();
-        },
-        final(callback) {
-          deliver(buffer.flush());
-          callback();
-        },
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        deliver(buffer.push(chunk));
       });
-      sink.on('finish', () => {
+      res.on('end', () => {
+        deliver(buffer.flush());
         resolve();
       });
-      sink.on('error', () => {
+      // A stream broken or aborted part-way keeps what it delivered; tracking goes on without the rest.
+      res.on('error', () => {
         resolve();
       });
-      sink.on('close', () => {
+      res.on('close', () => {
         resolve();
       });
-      const options: Record<string, unknown> = { follow: request.follow, previous: request.previous };
-      if (request.tailLines !== undefined) options.tailLines = request.tailLines;
-      if (request.sinceSeconds !== undefined) options.sinceSeconds = request.sinceSeconds;
-      this.log.log(request.namespace, request.pod, request.container, sink, options).then(
-        (controller) => {
-          if (this.stopped) controller.abort();
-          else this.active.set(key, controller);
-        },
-        (error: unknown) => {
-          this.onUnavailable(request.pod, request.container, errorMessage(error));
-          sink.destroy();
-          resolve();
-        },
-      );
     });
+  }
+
+  /** Read through a method: stop() may run while a request is awaited, which flow analysis cannot see. */
+  private isStopped(): boolean {
+    return this.stopped;
   }
 
   stop(): void {
     this.stopped = true;
-    for (const c of this.active.values()) c?.abort();
+    for (const c of this.active.values()) c.abort();
   }
 }

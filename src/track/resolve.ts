@@ -1,4 +1,6 @@
-import { collectionPath, errorMessage, isNotFound, slim, type ApiResource, type KubeClient } from './client.ts';
+import { isNotFound, type KubeClient } from '../runtime/rest.ts';
+import { collectionPath, ResourceFinder, type ApiResource } from './discovery.ts';
+import { errorMessage, listObjects, readObject } from './reads.ts';
 import type { KObject } from './model.ts';
 import { kindInfoForWord, kindNameFor, knownKinds, type KindGroups, type KindInfo, type KindName, type TrackTarget } from './targets.ts';
 
@@ -34,7 +36,7 @@ export function displayName(kindName: KindName, resource: ApiResource, name: str
 
 async function read(client: KubeClient, resource: ApiResource, namespace: string, name: string): Promise<KObject | undefined> {
   try {
-    return slim((await client.get(`${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`)) as KObject);
+    return await readObject(client, `${collectionPath(resource, namespace)}/${encodeURIComponent(name)}`);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new ResolveError(`reading ${resource.kind} ${namespace}/${name}: ${errorMessage(error)}`, 'error');
@@ -42,13 +44,13 @@ async function read(client: KubeClient, resource: ApiResource, namespace: string
 }
 
 /** The resource types a kind word can mean, across the groups that serve it. */
-async function candidates(client: KubeClient, target: TrackTarget, groups: KindGroups): Promise<{ kindName: KindName; resources: ApiResource[]; what: string }> {
+async function candidates(finder: ResourceFinder, target: TrackTarget, groups: KindGroups): Promise<{ kindName: KindName; resources: ApiResource[]; what: string }> {
   if (target.apiVersion !== undefined) {
     const v = target.apiVersion;
     const group = v.includes('/') ? v.slice(0, v.indexOf('/')) : '';
     const version = v.includes('/') ? v.slice(v.indexOf('/') + 1) : v;
     const kindName = kindNameFor(v, target.kind, groups);
-    const resource = await client.resourceForKind(group, target.kind, version);
+    const resource = await finder.resourceForKind(group, target.kind, version);
     if (resource === undefined) {
       throw new ResolveError(`the cluster does not serve ${target.kind} in ${v} (is its CRD installed?)`, 'not-found');
     }
@@ -62,7 +64,7 @@ async function candidates(client: KubeClient, target: TrackTarget, groups: KindG
     const list = target.group !== undefined ? [target.group] : info.kind === 'Rollout' ? groups.rollout : groups.canary;
     const resources: ApiResource[] = [];
     for (const g of list) {
-      const r = await client.resourceForKind(g, info.kind);
+      const r = await finder.resourceForKind(g, info.kind);
       if (r !== undefined) resources.push(r);
     }
     if (resources.length === 0) {
@@ -70,7 +72,7 @@ async function candidates(client: KubeClient, target: TrackTarget, groups: KindG
     }
     return { kindName: info.kind, resources, what: info.kind };
   }
-  const found = await client.findResource(target.kind, target.group);
+  const found = await finder.findResource(target.kind, target.group);
   if (found.length === 0) {
     throw new ResolveError(`the cluster has no resource type "${target.kind}${target.group === undefined ? '' : `.${target.group}`}"`, 'not-found');
   }
@@ -83,7 +85,7 @@ async function candidates(client: KubeClient, target: TrackTarget, groups: KindG
 }
 
 /** Every kind `-l` alone searches: the workloads, and Rollouts and Canaries where installed. */
-async function everyTrackableKind(client: KubeClient, groups: KindGroups): Promise<{ kindName: KindName; resource: ApiResource }[]> {
+async function everyTrackableKind(finder: ResourceFinder, groups: KindGroups): Promise<{ kindName: KindName; resource: ApiResource }[]> {
   const out: { kindName: KindName; resource: ApiResource }[] = [];
   for (const info of knownKinds) {
     if (info.kind === 'Pod') continue;
@@ -92,7 +94,7 @@ async function everyTrackableKind(client: KubeClient, groups: KindGroups): Promi
       continue;
     }
     for (const g of info.kind === 'Rollout' ? groups.rollout : groups.canary) {
-      const r = await client.resourceForKind(g, info.kind);
+      const r = await finder.resourceForKind(g, info.kind);
       if (r !== undefined) out.push({ kindName: info.kind, resource: r });
     }
   }
@@ -105,6 +107,7 @@ async function everyTrackableKind(client: KubeClient, groups: KindGroups): Promi
  * only end in a timeout.
  */
 export async function resolveTargets(client: KubeClient, targets: TrackTarget[], defaultNamespace: string, groups: KindGroups): Promise<ResolvedTarget[]> {
+  const finder = new ResourceFinder(client);
   const resolved = new Map<string, ResolvedTarget>();
   const add = (kindName: KindName, resource: ApiResource, namespace: string, object: KObject): void => {
     const name = object.metadata?.name ?? '';
@@ -116,9 +119,8 @@ export async function resolveTargets(client: KubeClient, targets: TrackTarget[],
     if (target.kind === '*') {
       const selector = target.selector ?? '';
       let count = 0;
-      for (const { kindName, resource } of await everyTrackableKind(client, groups)) {
-        const list = await client.list(collectionPath(resource, namespace), { labelSelector: selector });
-        for (const obj of list.items) {
+      for (const { kindName, resource } of await everyTrackableKind(finder, groups)) {
+        for (const obj of await listObjects(client, collectionPath(resource, namespace), { labelSelector: selector })) {
           add(kindName, resource, namespace, obj);
           count++;
         }
@@ -126,12 +128,11 @@ export async function resolveTargets(client: KubeClient, targets: TrackTarget[],
       if (count === 0) throw new ResolveError(`nothing to track matches -l ${selector} in namespace ${namespace}`, 'not-found');
       continue;
     }
-    const { kindName, resources, what } = await candidates(client, target, groups);
+    const { kindName, resources, what } = await candidates(finder, target, groups);
     if (target.name === undefined) {
       let count = 0;
       for (const resource of resources) {
-        const list = await client.list(collectionPath(resource, namespace), { labelSelector: target.selector });
-        for (const obj of list.items) {
+        for (const obj of await listObjects(client, collectionPath(resource, namespace), { labelSelector: target.selector })) {
           add(kindName, resource, resource.namespaced ? namespace : '', obj);
           count++;
         }

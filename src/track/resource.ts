@@ -7,6 +7,7 @@ import {
   formatDuration,
   isOwnedBy,
   type Canary,
+  type ControllerRevision,
   type DaemonSet,
   type Deployment,
   type Job,
@@ -27,8 +28,9 @@ import { podFence, podRule } from './rules/pod.ts';
 import { rolloutFence, rolloutRule } from './rules/rollout.ts';
 import { statefulSetFence, statefulSetRule } from './rules/statefulset.ts';
 import type { DetectionSettings, Observed, Problem, Status } from './rules/types.ts';
-import type { Informer } from './watch.ts';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { Watched } from './watches.ts';
+import type { Clock, Timer } from '../runtime/clock.ts';
+import type { KubeClient } from '../runtime/rest.ts';
 
 /** Where a resource's tracking ended up; `undefined` while it goes on. */
 export type Verdict = 'ready' | 'failed' | 'timeout';
@@ -57,7 +59,9 @@ export interface ResourceContext {
   emit: (event: TrackEvent) => void;
   /** Called after every evaluation so the session can decide whether the run is over. */
   changed: () => void;
-  kc: KubeConfig;
+  client: KubeClient;
+  /** Every timer and every reading of the time goes through it. */
+  clock: Clock;
   rules: CompiledRule[];
   detection: Pick<DetectionSettings, 'unschedulableGraceMs' | 'failedMountGraceMs'>;
   startedAt: number;
@@ -66,11 +70,11 @@ export interface ResourceContext {
 }
 
 export interface Informers {
-  main: Informer;
-  pods?: Informer;
-  replicaSets?: Informer;
-  revisions?: Informer;
-  events: Informer;
+  main: Watched;
+  pods?: Watched;
+  replicaSets?: Watched;
+  revisions?: Watched;
+  events: Watched;
 }
 
 /** History before the start that still counts as news: what the apply just before `track` set off. */
@@ -100,8 +104,8 @@ export class ResourceTracker {
   private readonly shownEvents = new Set<string>();
   private sawActivePhase = false;
   private scheduled = false;
-  private recheckTimer?: NodeJS.Timeout;
-  private activityTimer?: NodeJS.Timeout;
+  private recheckTimer?: Timer;
+  private activityTimer?: Timer;
   private readonly logStreams: LogStreams;
   private logsUnavailable?: string;
   private relevant = new Set<string>();
@@ -115,7 +119,7 @@ export class ResourceTracker {
     this.fence = fenceFor(target, ctx.startedAt);
     this.blocking = settings.terminationMode === 'wait';
     this.logStreams = new LogStreams(
-      ctx.kc,
+      ctx.client,
       (l) => {
         this.touch();
         const filter = lineFilter(l.container, this.settings);
@@ -124,7 +128,7 @@ export class ResourceTracker {
       (_pod, _container, reason) => {
         if (this.logsUnavailable !== undefined) return;
         this.logsUnavailable = reason;
-        this.ctx.emit({ type: 'notice', time: new Date().toISOString(), level: 'info', resource: this.name, namespace: this.target.namespace, message: `logs unavailable: ${reason}` });
+        this.ctx.emit({ type: 'notice', time: new Date(this.ctx.clock.now()).toISOString(), level: 'info', resource: this.name, namespace: this.target.namespace, message: `logs unavailable: ${reason}` });
       },
     );
   }
@@ -139,7 +143,7 @@ export class ResourceTracker {
 
   private emit(partial: Record<string, unknown> & { type: TrackEvent['type'] }): void {
     const { type, ...rest } = partial;
-    this.ctx.emit({ type, time: new Date().toISOString(), resource: this.name, namespace: this.target.namespace, ...rest } as TrackEvent);
+    this.ctx.emit({ type, time: new Date(this.ctx.clock.now()).toISOString(), resource: this.name, namespace: this.target.namespace, ...rest } as TrackEvent);
   }
 
   attach(informers: Informers): void {
@@ -178,7 +182,7 @@ export class ResourceTracker {
     this.scheduled = true;
     queueMicrotask(() => {
       this.scheduled = false;
-      if (!this.stopped) this.evaluate(Date.now());
+      if (!this.stopped) this.evaluate(this.ctx.clock.now());
     });
   }
 
@@ -186,17 +190,16 @@ export class ResourceTracker {
   touch(): void {
     const limit = this.settings.noActivityTimeoutMs ?? (this.target.kindName === 'Generic' ? 240_000 : undefined);
     if (limit === undefined || this.stopped) return;
-    clearTimeout(this.activityTimer);
-    this.activityTimer = setTimeout(() => {
+    this.activityTimer?.cancel();
+    this.activityTimer = this.ctx.clock.setTimer(() => {
       if (this.stopped || this.concluded || this.paused) return;
-      this.conclude('timeout', [`no activity for ${formatDuration(limit)} (nothing about it changed)`], Date.now());
+      this.conclude('timeout', [`no activity for ${formatDuration(limit)} (nothing about it changed)`], this.ctx.clock.now());
       this.ctx.changed();
     }, limit);
-    this.activityTimer.unref();
   }
 
   private pods(): Pod[] {
-    const all = (this.informers?.pods?.items() ?? []) as Pod[];
+    const all = this.informers?.pods?.items<Pod>() ?? [];
     const uid = this.object.metadata?.uid;
     switch (this.target.kindName) {
       case 'Deployment':
@@ -217,7 +220,7 @@ export class ResourceTracker {
 
   private replicaSets(): ReplicaSet[] {
     const uid = this.object.metadata?.uid;
-    return ((this.informers?.replicaSets?.items() ?? []) as ReplicaSet[]).filter((rs) => isOwnedBy(rs, uid));
+    return (this.informers?.replicaSets?.items<ReplicaSet>() ?? []).filter((rs) => isOwnedBy(rs, uid));
   }
 
   private runRule(now: number, pods: Pod[], events: KEvent[]): Status {
@@ -234,7 +237,7 @@ export class ResourceTracker {
       case 'StatefulSet':
         return statefulSetRule(obs(o as StatefulSet), this.fence as { generation: number });
       case 'DaemonSet':
-        return daemonSetRule({ ...obs(o as DaemonSet), revisions: this.informers?.revisions?.items() ?? [] }, this.fence as { generation: number });
+        return daemonSetRule({ ...obs(o as DaemonSet), revisions: this.informers?.revisions?.items<ControllerRevision>() ?? [] }, this.fence as { generation: number });
       case 'Job':
         return jobRule(obs(o as Job), this.fence as { uid?: string });
       case 'Pod':
@@ -257,7 +260,7 @@ export class ResourceTracker {
     const rsUids = this.replicaSets().map((rs) => rs.metadata?.uid ?? '');
     const mainUid = this.object.metadata?.uid ?? '';
     this.relevant = new Set([mainUid, ...rsUids, ...pods.map((p) => p.metadata?.uid ?? '')]);
-    const events = ((this.informers?.events.items() ?? []) as KEvent[]).filter((e) => this.relevant.has(e.involvedObject?.uid ?? ''));
+    const events = (this.informers?.events.items<KEvent>() ?? []).filter((e) => this.relevant.has(e.involvedObject?.uid ?? ''));
 
     let status: Status;
     if (this.deleted) {
@@ -308,12 +311,11 @@ export class ResourceTracker {
     if (pausedNow && !this.paused) this.emit({ type: 'paused', reasons: status.reasons, elapsedMs: now - this.ctx.startedAt });
     this.paused = pausedNow;
 
-    clearTimeout(this.recheckTimer);
+    this.recheckTimer?.cancel();
     if (status.recheckAt !== undefined && !this.concluded) {
-      this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = this.ctx.clock.setTimer(() => {
         this.markDirty();
-      }, Math.max(0, status.recheckAt - Date.now()) + 5);
-      this.recheckTimer.unref();
+      }, Math.max(0, status.recheckAt - this.ctx.clock.now()) + 5);
     }
     this.ctx.changed();
   }
@@ -362,7 +364,7 @@ export class ResourceTracker {
         const restarts = cs.restartCount ?? 0;
         const base = { namespace: this.target.namespace, pod: podName, container: c };
         if (cs.state?.running !== undefined || cs.state?.terminated !== undefined) {
-          const sinceSeconds = Math.max(1, Math.ceil((Date.now() - this.ctx.startedAt + historySlackMs) / 1000));
+          const sinceSeconds = Math.max(1, Math.ceil((this.ctx.clock.now() - this.ctx.startedAt + historySlackMs) / 1000));
           void this.logStreams.stream(`${pod.metadata?.uid ?? podName}/${c}/${restarts}`, { ...base, previous: false, follow: cs.state.running !== undefined, sinceSeconds });
         }
         if (restarts > 0 && cs.lastState?.terminated !== undefined) {
@@ -379,12 +381,12 @@ export class ResourceTracker {
     return Promise.all([...wanted.values()].slice(-3).map(async (w) => {
       let lines = this.logStreams.lastLines(w.pod, w.container, w.previous);
       if (lines.length === 0 && this.ctx.logs && this.logsUnavailable === undefined) {
-        let timer: NodeJS.Timeout | undefined;
+        let timer: Timer | undefined;
         await Promise.race([
           this.logStreams.stream(`summary/${w.pod}/${w.container}/${w.previous}`, { namespace: this.target.namespace, pod: w.pod, container: w.container, previous: w.previous, follow: false, tailLines: 20 }),
-          new Promise((resolve) => { timer = setTimeout(resolve, fetchTimeoutMs); }),
+          new Promise((resolve) => { timer = this.ctx.clock.setTimer(() => { resolve(undefined); }, fetchTimeoutMs); }),
         ]);
-        clearTimeout(timer);
+        timer?.cancel();
         lines = this.logStreams.lastLines(w.pod, w.container, w.previous);
       }
       const entry: ContainerLogs = { ...w, lines };
@@ -395,8 +397,8 @@ export class ResourceTracker {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.recheckTimer);
-    clearTimeout(this.activityTimer);
+    this.recheckTimer?.cancel();
+    this.activityTimer?.cancel();
     this.logStreams.stop();
   }
 

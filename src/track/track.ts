@@ -1,18 +1,33 @@
+/**
+ * The tracking session behind `track()`: resolves the targets, opens the watches each needs (shared through one
+ * WatchHub), runs a ResourceTracker per target, and decides when the run is over. Everything Kubernetes goes through
+ * src/runtime — the REST client, its informers, the kubeconfig loader — and every timer through a runtime Clock.
+ */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { systemClock, type Clock, type Timer } from '../runtime/clock.ts';
+import type { ResourceType } from '../runtime/informer.ts';
+import { loadKubeConnection, type KubeConnection } from '../runtime/kubeconfig.ts';
+import { KubeClient } from '../runtime/rest.ts';
 import { AnnotationError, defaultSettings, settingsFromAnnotations, type ResourceSettings } from './annotations.ts';
-import { collectionPath, errorMessage, isForbidden, KubeClient, loadKubeConfig } from './client.ts';
+import { apiVersionOf, collectionPath } from './discovery.ts';
 import type { Outcome, ResourceResult, TrackEvent, TrackResult } from './events.ts';
 import { formatDuration, selectorString, type Canary, type Deployment, type LabelSelector } from './model.ts';
 import { AsyncQueue } from './queue.ts';
+import { errorMessage, isForbidden, readObject } from './reads.ts';
 import { resolveTargets, ResolveError, type ResolvedTarget } from './resolve.ts';
 import { ResourceTracker, type Informers } from './resource.ts';
 import type { CompiledRule } from './rules/generic.ts';
 import { defaultKindGroups, type KindGroups, type TrackTarget } from './targets.ts';
-import { WatchHub, type Informer } from './watch.ts';
+import { WatchHub, type Watched, type WatchSpec } from './watches.ts';
 
 export interface TrackOptions {
-  /** Defaults to the usual kubeconfig lookup (KUBECONFIG, ~/.kube/config, in-cluster). */
-  kubeConfig?: KubeConfig;
+  /**
+   * Where the cluster is: a connection from the runtime's kubeconfig loader (src/runtime/kubeconfig.ts), or a
+   * client-node KubeConfig. Defaults to the usual lookup (KUBECONFIG, ~/.kube/config, in-cluster).
+   */
+  kubeConfig?: KubeConnection | KubeConfig;
+  /** The time seam for every timer (the overall timeout, grace periods, no-activity limits); default the system clock. */
+  clock?: Clock;
   /** Namespace for targets that do not name one; defaults to the kubeconfig context's, else `default`. */
   namespace?: string;
   /** Overall limit in milliseconds; 0 or undefined for none. */
@@ -63,18 +78,22 @@ class Session {
   readonly queue = new AsyncQueue<TrackEvent>();
   private readonly targets: TrackTarget[];
   private readonly options: TrackOptions;
-  private readonly startedAt = Date.now();
+  private readonly clock: Clock;
+  private readonly startedAt: number;
   private trackers: ResourceTracker[] = [];
   private hub?: WatchHub;
   private finished = false;
   private resolveDone!: (result: TrackResult) => void;
   private readonly done: Promise<TrackResult>;
-  private timeout?: NodeJS.Timeout;
+  private timeout?: Timer;
+  private client?: KubeClient;
   private finishing?: Promise<void>;
 
   constructor(targets: TrackTarget[], options: TrackOptions) {
     this.targets = targets;
     this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now();
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
@@ -90,7 +109,7 @@ class Session {
   }
 
   private now(): string {
-    return new Date().toISOString();
+    return new Date(this.clock.now()).toISOString();
   }
 
   interrupt(): void {
@@ -111,22 +130,23 @@ class Session {
   }
 
   private async begin(): Promise<void> {
-    const kc = this.options.kubeConfig ?? loadKubeConfig();
-    const client = new KubeClient(kc);
+    const client = new KubeClient(this.options.kubeConfig ?? loadKubeConnection(), { userAgent: 'aviary-track' });
+    this.client = client;
     const groups: KindGroups = { ...defaultKindGroups, ...this.options.groups };
     const namespace = this.options.namespace ?? client.defaultNamespace();
     const resolved = await resolveTargets(client, this.targets, namespace, groups);
     if (this.finished) return;
 
     const defaults: ResourceSettings = { ...defaultSettings, ...this.options.settings };
-    const hub = new WatchHub(client, (message) => {
+    const hub = new WatchHub(client, this.clock, (message) => {
       this.emit({ type: 'notice', time: this.now(), level: 'warning', message });
     });
     this.hub = hub;
     const ctx = {
       emit: (e: TrackEvent) => { this.emit(e); },
       changed: () => { this.check(); },
-      kc,
+      client,
+      clock: this.clock,
       rules: this.options.rules ?? [],
       detection: { unschedulableGraceMs: this.options.unschedulableGraceMs ?? 30_000, failedMountGraceMs: this.options.failedMountGraceMs ?? 30_000 },
       startedAt: this.startedAt,
@@ -140,14 +160,14 @@ class Session {
       const fence = { ...tracker.fence } as Record<string, unknown>;
       this.emit({
         type: 'resolved', time: this.now(), resource: target.display, namespace: target.namespace,
-        apiVersion: target.resource.group === '' ? target.resource.version : `${target.resource.group}/${target.resource.version}`,
+        apiVersion: apiVersionOf(target.resource),
         kind: target.resource.kind, name: target.name, fence, blocking: tracker.blocking, failMode: settings.failMode,
       });
     }
 
     if (this.options.timeoutMs !== undefined && this.options.timeoutMs > 0) {
       const limit = this.options.timeoutMs;
-      this.timeout = setTimeout(() => {
+      this.timeout = this.clock.setTimer(() => {
         const waiting = this.trackers.filter((t) => t.blocking && !t.concluded);
         const what = waiting.map((t) => `${t.name} (${t.status?.waitingFor.join(', ') || t.status?.state || 'no status yet'})`).join('; ');
         this.finish('timeout', `timed out after ${formatDuration(limit)}${what === '' ? '' : `: still waiting for ${what}`}`);
@@ -158,40 +178,41 @@ class Session {
       t.attach(await this.informersFor(hub, client, t.target));
     }));
     if (this.isFinished()) return;
-    for (const t of this.trackers) t.evaluate(Date.now());
+    for (const t of this.trackers) t.evaluate(this.clock.now());
     this.check();
   }
 
   private async informersFor(hub: WatchHub, client: KubeClient, target: ResolvedTarget): Promise<Informers> {
     const ns = target.namespace;
-    const main = hub.informer({ path: collectionPath(target.resource, ns), fieldSelector: `metadata.name=${target.name}` });
+    const watch = (resource: ResourceType, selectors: Omit<WatchSpec, 'resource' | 'namespace'>, namespace: string | undefined = ns): Promise<Watched> =>
+      hub.watch({ resource, namespace: namespace === '' ? undefined : namespace, ...selectors });
+    const r = target.resource;
+    const main = watch({ apiVersion: apiVersionOf(r), kind: r.kind, plural: r.name, namespaced: r.namespaced }, { fieldSelector: `metadata.name=${target.name}` });
     // Events about a cluster-scoped object are recorded in some namespace (usually default): look in all of them.
     const events = ns === ''
-      ? hub.informer({ path: '/api/v1/events', fieldSelector: `involvedObject.name=${target.name}` })
-      : hub.informer({ path: collectionPath({ group: '', version: 'v1', name: 'events', namespaced: true }, ns) });
-    const podsPath = collectionPath({ group: '', version: 'v1', name: 'pods', namespaced: true }, ns);
-    const appsPath = (plural: string): string => collectionPath({ group: 'apps', version: 'v1', name: plural, namespaced: true }, ns);
+      ? watch(resources.events, { fieldSelector: `involvedObject.name=${target.name}` }, undefined)
+      : watch(resources.events, {});
     const spec = target.object.spec as { selector?: LabelSelector } | undefined;
     const selector = selectorString(spec?.selector);
-    let pods: Promise<Informer> | undefined;
-    let replicaSets: Promise<Informer> | undefined;
-    let revisions: Promise<Informer | undefined> | undefined;
+    let pods: Promise<Watched> | undefined;
+    let replicaSets: Promise<Watched> | undefined;
+    let revisions: Promise<Watched | undefined> | undefined;
     switch (target.kindName) {
       case 'Deployment':
       case 'Rollout':
         if (selector !== undefined) {
-          pods = hub.informer({ path: podsPath, labelSelector: selector });
-          replicaSets = hub.informer({ path: appsPath('replicasets'), labelSelector: selector });
+          pods = watch(resources.pods, { labelSelector: selector });
+          replicaSets = watch(resources.replicaSets, { labelSelector: selector });
         }
         break;
       case 'StatefulSet':
       case 'Job':
-        if (selector !== undefined) pods = hub.informer({ path: podsPath, labelSelector: selector });
+        if (selector !== undefined) pods = watch(resources.pods, { labelSelector: selector });
         break;
       case 'DaemonSet':
         if (selector !== undefined) {
-          pods = hub.informer({ path: podsPath, labelSelector: selector });
-          revisions = hub.informer({ path: appsPath('controllerrevisions'), labelSelector: selector }).catch((error: unknown) => {
+          pods = watch(resources.pods, { labelSelector: selector });
+          revisions = watch(resources.controllerRevisions, { labelSelector: selector }).catch((error: unknown) => {
             if (!isForbidden(error)) throw error;
             this.emit({ type: 'notice', time: this.now(), level: 'warning', resource: target.display, namespace: ns, message: 'cannot list ControllerRevisions; telling revisions apart by pod-template-generation' });
             return undefined;
@@ -200,7 +221,7 @@ class Session {
         break;
       case 'Canary': {
         const targetSelector = await this.canaryTargetSelector(client, target);
-        if (targetSelector !== undefined) pods = hub.informer({ path: podsPath, labelSelector: targetSelector });
+        if (targetSelector !== undefined) pods = watch(resources.pods, { labelSelector: targetSelector });
         break;
       }
       default:
@@ -209,8 +230,8 @@ class Session {
     const informers: Informers = { main: await main, events: await events };
     if (pods !== undefined) informers.pods = await pods;
     if (replicaSets !== undefined) informers.replicaSets = await replicaSets;
-    const r = await revisions;
-    if (r !== undefined) informers.revisions = r;
+    const revs = await revisions;
+    if (revs !== undefined) informers.revisions = revs;
     return informers;
   }
 
@@ -219,7 +240,7 @@ class Session {
     const ref = (target.object as Canary).spec?.targetRef;
     if (ref?.name === undefined || ref.kind !== 'Deployment') return undefined;
     try {
-      const d = (await client.get(`${collectionPath({ group: 'apps', version: 'v1', name: 'deployments', namespaced: true }, target.namespace)}/${ref.name}`)) as Deployment;
+      const d = await readObject<Deployment>(client, `${collectionPath({ group: 'apps', version: 'v1', name: 'deployments', namespaced: true }, target.namespace)}/${encodeURIComponent(ref.name)}`);
       return selectorString(d.spec?.selector);
     } catch (error) {
       this.emit({ type: 'notice', time: this.now(), level: 'warning', resource: target.display, namespace: target.namespace, message: `cannot read the Canary's target deployment/${ref.name}: ${errorMessage(error)}; its pods are not shown` });
@@ -251,19 +272,19 @@ class Session {
     }
     const ready = this.trackers.filter((t) => t.verdict === 'ready').length;
     const ignored = this.trackers.filter((t) => t.verdict !== undefined && t.verdict !== 'ready').length;
-    this.finish('ready', `${ready} of ${this.trackers.length} resource${this.trackers.length === 1 ? '' : 's'} ready in ${formatDuration(Date.now() - this.startedAt)}${ignored > 0 ? ` (${ignored} failure${ignored === 1 ? '' : 's'} ignored)` : ''}`);
+    this.finish('ready', `${ready} of ${this.trackers.length} resource${this.trackers.length === 1 ? '' : 's'} ready in ${formatDuration(this.clock.now() - this.startedAt)}${ignored > 0 ? ` (${ignored} failure${ignored === 1 ? '' : 's'} ignored)` : ''}`);
   }
 
   private finish(outcome: Outcome, message: string): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.timeout);
+    this.timeout?.cancel();
     this.finishing = this.complete(outcome, message);
     void this.finishing.catch(() => undefined);
   }
 
   private async complete(outcome: Outcome, message: string): Promise<void> {
-    this.hub?.stopAll();
+    const stopping = this.hub?.stopAll();
     const resources: ResourceResult[] = [];
     for (const t of this.trackers) {
       const override = outcome === 'timeout' && t.blocking && t.verdict === undefined ? 'timeout' as const : undefined;
@@ -273,12 +294,22 @@ class Session {
       t.stop();
       resources.push({ ...t.result(override), logs });
     }
-    const result: TrackResult = { outcome, message, resources, startedAt: new Date(this.startedAt).toISOString(), durationMs: Date.now() - this.startedAt };
+    const result: TrackResult = { outcome, message, resources, startedAt: new Date(this.startedAt).toISOString(), durationMs: this.clock.now() - this.startedAt };
     this.emit({ type: 'done', time: this.now(), result });
     this.queue.close();
+    await stopping;
+    this.client?.close();
     this.resolveDone(result);
   }
 }
+
+/** The collections the tracker watches besides the tracked objects themselves. */
+const resources = {
+  events: { apiVersion: 'v1', kind: 'Event', plural: 'events' },
+  pods: { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
+  replicaSets: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
+  controllerRevisions: { apiVersion: 'apps/v1', kind: 'ControllerRevision', plural: 'controllerrevisions' },
+} satisfies Record<string, ResourceType>;
 
 function describeTarget(t: TrackTarget): string {
   const kind = t.group === undefined ? t.kind : `${t.kind}.${t.group}`;

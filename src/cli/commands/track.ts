@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { durationArg } from '../flags.ts';
 import { parseFailMode, type ResourceSettings } from '../../track/annotations.ts';
-import { loadKubeConfig } from '../../track/client.ts';
+import { loadKubeConnection } from '../../runtime/kubeconfig.ts';
 import type { Outcome, TrackResult } from '../../track/events.ts';
 import { colors, eventLine, noColors, summaryText } from '../../track/render/format.ts';
 import { LiveRenderer } from '../../track/render/tty.ts';
@@ -100,7 +100,7 @@ async function buildOptions(opts: Options): Promise<TrackOptions> {
   }
   let kubeConfig;
   try {
-    kubeConfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
+    kubeConfig = loadKubeConnection({ kubeconfig: opts.kubeconfig, context: opts.context });
   } catch (error) {
     throw new ExitError(`cannot load the kubeconfig: ${error instanceof Error ? error.message : String(error)}`, ExitCode.usage);
   }
