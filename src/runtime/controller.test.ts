@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setImmediate as tick, setTimeout as delay } from 'node:timers/promises';
+import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { Controller, StopRequest } from './controller.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { TerminalError, type ReconcileResult, type Reconciler } from './reconcile.ts';
 
@@ -49,6 +51,21 @@ async function started(controller: Controller): Promise<{ stop: (drainMs?: numbe
   };
 }
 
+/** A JSON logger at debug level whose lines the test reads back. */
+function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  });
+  const logger = createLogger({ level: 'debug', pretty: false, destination: stream });
+  return { logger, lines: () => chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+const pinoLevel = { warn: 40, error: 50 } as const;
+
 describe('Controller', () => {
   it('reconciles enqueued keys and records metrics', async () => {
     const registry = new Registry();
@@ -78,6 +95,40 @@ describe('Controller', () => {
     await stop();
     assert.equal(reconciler.calls.length, 4, 'no retry after success');
     assert.match(await registry.metrics(), /aviary_reconcile_errors_total\{controller="retry"\} 3/);
+  });
+
+  it('logs every failed reconcile as a warning with its key, controller, attempt and error', async () => {
+    const reconciler = new Recorder((key, attempt) => (attempt < 3 ? Promise.reject(new Error(`conflict ${String(attempt + 1)} of ${key}`)) : Promise.resolve({})));
+    const log = capturingLogger();
+    const controller = new Controller({ name: 'noisy', reconciler, backoff: { baseDelayMs: 1, maxDelayMs: 5 }, logger: log.logger });
+    const { stop } = await started(controller);
+    controller.enqueue('ns/a');
+    await until(() => reconciler.calls.length === 4 && reconciler.running.get('ns/a') === 0);
+    await stop();
+    const failures = log.lines().filter((line) => line.msg === 'reconcile failed; retrying with backoff');
+    assert.deepEqual(
+      failures.map((line) => ({ level: line.level, key: line.key, controller: line.controller, attempt: line.attempt, error: (line.err as { message?: string } | undefined)?.message })),
+      [1, 2, 3].map((attempt) => ({ level: pinoLevel.warn, key: 'ns/a', controller: 'noisy', attempt, error: `conflict ${String(attempt)} of ns/a` })),
+      'the first failure is logged at the same level as the later ones',
+    );
+  });
+
+  it('logs a terminal error at error level with its key and attempt', async () => {
+    const reconciler = new Recorder((_key, attempt) => Promise.reject(attempt === 0 ? new Error('conflict') : new TerminalError('spec.replicas: must be >= 0')));
+    const log = capturingLogger();
+    const controller = new Controller({ name: 'strict', reconciler, backoff: { baseDelayMs: 1, maxDelayMs: 1 }, logger: log.logger });
+    const { stop } = await started(controller);
+    controller.enqueue('ns/b');
+    await until(() => log.lines().some((line) => line.level === pinoLevel.error));
+    await stop();
+    const lines = log.lines().filter((line) => line.key === 'ns/b');
+    assert.deepEqual(
+      lines.map((line) => ({ level: line.level, controller: line.controller, attempt: line.attempt, error: (line.err as { message?: string } | undefined)?.message })),
+      [
+        { level: pinoLevel.warn, controller: 'strict', attempt: 1, error: 'conflict' },
+        { level: pinoLevel.error, controller: 'strict', attempt: 2, error: 'spec.replicas: must be >= 0' },
+      ],
+    );
   });
 
   it('does not retry a TerminalError (also when wrapped as a cause)', async () => {

@@ -224,20 +224,25 @@ export class Controller implements Runnable {
     } catch (error) {
       this.#metrics?.reconcileDuration.observe(labels, (performance.now() - started) / 1000);
       this.#metrics?.reconcileErrors.inc(labels);
+      // Not a failure of the object: the controller is stopping, and its next run queues every object again.
       if (stopSignal.aborted) {
         this.#logger.debug({ key, err: error }, 'reconcile aborted by stop');
         return;
       }
+      // The controller name comes with the logger's bindings. Attempts count from 1 since the key last succeeded.
+      const attempt = queue.numRequeues(key) + 1;
       if (isTerminalError(error)) {
         this.#metrics?.reconcileTotal.inc({ ...labels, result: 'terminal_error' });
-        this.#logger.error({ key, err: error }, 'reconcile failed with a terminal error; not retrying until the object changes');
+        this.#logger.error({ key, attempt, err: error }, 'reconcile failed with a terminal error; not retrying until the object changes');
         queue.forget(key);
         return;
       }
       this.#metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
-      const retries = queue.numRequeues(key);
-      // The first failures are usually conflicts that a retry fixes at once; only persistent ones are warnings.
-      this.#logger[retries >= 3 ? 'warn' : 'debug']({ key, err: error, retries }, 'reconcile failed; retrying with backoff');
+      // Every failed attempt is a warning, the first as much as the tenth: the first failure of a key usually explains
+      // the ones after it, and a level that rose with the attempt count hid exactly that line. The volume stays sane
+      // without levels: a conflict that one retry fixes costs one line, and a key that keeps failing is held back by
+      // its exponential backoff, so it logs at most once per maximum backoff delay once it persists.
+      this.#logger.warn({ key, attempt, err: error }, 'reconcile failed; retrying with backoff');
       queue.addRateLimited(key);
       return;
     }
