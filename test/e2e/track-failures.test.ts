@@ -297,7 +297,10 @@ spec:
     await patchPodStatus(hopePod?.metadata?.name ?? '', waiting('ErrImagePull', 'not yet pushed'));
     const live = new Live([{ kind: 'deploy', name: 'w-hope' }, { kind: 'deploy', name: 'w-later' }], patience);
     await live.until('w-hope failed', (e) => e.type === 'failed' && e.resource === 'deploy/w-hope');
-    await new Promise((r) => setTimeout(r, 300));
+    // The session drops every event but `done` once it has finished: a status of w-later reporting a change made
+    // after w-hope failed proves that the failure did not end the run.
+    await patchPodStatus(laterPod?.metadata?.name ?? '', waiting('ContainerCreating', 'still creating'));
+    await live.until('w-later sees its pod change', (e) => e.type === 'status' && e.resource === 'deploy/w-later' && e.pods.some((p) => p.status === 'ContainerCreating'));
     assert.ok(!live.events.some((e) => e.type === 'done'), 'still running: w-later is not done');
     await patchPodStatus(laterPod?.metadata?.name ?? '', waiting('ImagePullBackOff', 'w-later fails too'));
     const result = await live.outcome('failed');
