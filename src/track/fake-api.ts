@@ -24,15 +24,13 @@ export class FakeApi {
   #waiters: { test: (r: Recorded) => boolean; resolve: () => void }[] = [];
   readonly #server: Server;
 
-  private constructor(server: Server) {
-    this.#server = server;
+  private constructor() {
+    this.#server = createServer((req, res) => { this.handle(req, res); });
   }
 
   static async start(): Promise<FakeApi> {
-    let api: FakeApi | undefined;
-    const server = createServer((req, res) => { api?.handle(req, res); });
-    api = new FakeApi(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const api = new FakeApi();
+    await new Promise<void>((resolve) => api.#server.listen(0, '127.0.0.1', resolve));
     return api;
   }
 

@@ -42,9 +42,11 @@ describe('WatchHub (the tracker on the runtime informer)', () => {
     const second = await hub.watch({ resource: pods, namespace: 'ns', labelSelector: 'app=web' });
     assert.equal(first, second, 'the same watch');
     assert.equal(api.count(path), 1, 'one list');
+    assert.equal(first.items().length, 1);
     const [a] = first.items();
-    assert.equal(a?.kind, 'Pod', 'list items get the kind a watch event would carry');
-    assert.deepEqual(a?.metadata?.annotations, { keep: 'yes' }, 'last-applied-configuration is dropped');
+    assert.ok(a !== undefined);
+    assert.equal(a.kind, 'Pod', 'list items get the kind a watch event would carry');
+    assert.deepEqual(a.metadata?.annotations, { keep: 'yes' }, 'last-applied-configuration is dropped');
 
     const seen = changes(first, 3);
     // The watch starts once the informer has synced; events can be sent when the server holds it.
