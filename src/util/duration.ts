@@ -12,7 +12,7 @@
  * and no day unit (Go has none). Bare numbers are seconds because that is what people coming from the peers write:
  * Argo Rollouts pause durations are an int-or-string (`duration: 30`, `duration: "30"`) and kubedog's timeouts are
  * seconds; a fraction (`1.5`) is accepted as well. A number (not a string) is a number of seconds too.
- * docs/cli.md and docs/track.md point here.
+ * docs/track.md describes the grammar for users.
  */
 const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
