@@ -3,10 +3,10 @@
  * status, starts the next ones detached (run/measurer.ts) and requeues for the next due time. Jobs of the job
  * provider are watched, so a finished Job resumes its measurement at once instead of at a polling interval.
  */
-import type { V1Job } from '@kubernetes/client-node';
 import type { AnalysisRun, AnalysisRunStatus, Measurement, Metric } from '../api/analysis.ts';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import { effectiveMetricLimits } from '../api/defaults.ts';
+import type { Job } from '../api/kubernetes.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -16,11 +16,11 @@ import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcil
 import { isNotFound, PatchType, resourcePath, type KubeClient } from '../runtime/rest.ts';
 import { mergePatch } from '../util/merge-patch.ts';
 import { parseDuration } from '../util/duration.ts';
-import { assessMeasurement } from './expr/index.ts';
 import { AnalysisMetrics } from './metrics.ts';
-import { providerFor, type MeasurementContext, type MetricProvider, type ProviderOutcome, type SecretScope } from './providers/index.ts';
+import { providerFor, type MeasurementContext, type MetricProvider, type SecretScope } from './providers/index.ts';
 import { redact, resolveArgs, substituteArgs } from './run/args.ts';
 import { isCompleted, lastMeasurement } from './run/assess.ts';
+import { errorText, measurementOf, measurementState, resumedMeasurement, settle, terminatedMeasurement } from './run/measurement.ts';
 import { Measurer } from './run/measurer.ts';
 import { deletionDueAt, erroredStatus, planRun, retentionLimit } from './run/plan.ts';
 import { formatTime } from '../runtime/time.ts';
@@ -42,7 +42,7 @@ export function analysisRunController(manager: Manager, options: AnalysisRunCont
   const scope = options.namespace === undefined ? {} : { namespace: options.namespace };
   const runs = manager.informers.informer<AnalysisRun>({ resource: { apiVersion, kind: 'AnalysisRun', plural: 'analysisruns' }, ...scope });
   // Jobs of the job provider only (label-filtered), stripped to what resume() reads.
-  const jobs = manager.informers.informer<V1Job>({
+  const jobs = manager.informers.informer<Job>({
     resource: { apiVersion: 'batch/v1', kind: 'Job', plural: 'jobs' },
     labelSelector: analysisRunUidLabel,
     transform: (job) => ({ apiVersion: job.apiVersion, kind: job.kind, metadata: job.metadata ?? {}, status: job.status ?? {} }),
@@ -72,7 +72,7 @@ interface ReconcilerDeps {
   manager: Manager;
   apiVersion: string;
   runs: Informer<AnalysisRun>;
-  jobs: Informer<V1Job>;
+  jobs: Informer<Job>;
   controllerNamespace: string;
   measurementTimeoutMs: number;
   enqueue: (key: string) => void;
@@ -95,7 +95,7 @@ export class AnalysisRunReconciler implements Reconciler {
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
-    this.#measurer = new Measurer({ onFinished: deps.enqueue });
+    this.#measurer = new Measurer({ onFinished: deps.enqueue, logger: deps.manager.logger });
   }
 
   async reconcile(key: string, signal: AbortSignal): Promise<ReconcileResult> {
@@ -227,7 +227,7 @@ export class AnalysisRunReconciler implements Reconciler {
       readSecret: (name: string, key: string, scope: SecretScope = 'run') =>
         this.#readSecret(scope === 'controller' ? this.#deps.controllerNamespace : runNamespace, name, key),
       kube: this.#deps.client,
-      getJob: (namespace: string, name: string) => this.#deps.jobs.getByName(namespace, name) as V1Job | undefined,
+      getJob: (namespace: string, name: string) => this.#deps.jobs.getByName(namespace, name),
       now: () => new Date(),
     };
   }
@@ -237,9 +237,9 @@ export class AnalysisRunReconciler implements Reconciler {
     if (entry === undefined) return;
     this.#measurer.start(key, name, async () => {
       const startedAt = formatTime(Date.now());
-      const signal = AbortSignal.timeout(this.#deps.measurementTimeoutMs);
-      const ctx = this.#context(run, name, status, signal);
-      const measurement = await this.#measurement(entry, prepared.secrets, startedAt, () => entry.provider.measure(ctx, entry.config));
+      const ctx = this.#context(run, name, status, AbortSignal.timeout(this.#deps.measurementTimeoutMs));
+      const result = await settle(() => entry.provider.measure(ctx, entry.config));
+      const measurement = measurementOf(entry.metric, result, { startedAt, finishedAt: formatTime(Date.now()) }, prepared.secrets);
       await this.#collectGarbage(entry, ctx, run, measurement);
       return { metric: name, measurement };
     });
@@ -251,14 +251,11 @@ export class AnalysisRunReconciler implements Reconciler {
     const resume = entry?.provider.resume?.bind(entry.provider);
     if (entry === undefined || last === undefined || resume === undefined) return;
     this.#measurer.start(key, name, async () => {
+      const startedAt = last.startedAt ?? formatTime(Date.now());
       const ctx = this.#context(run, name, status, AbortSignal.timeout(this.#deps.measurementTimeoutMs));
-      const resumed = await this.#measurement(entry, prepared.secrets, last.startedAt ?? formatTime(Date.now()), () =>
-        resume(ctx, entry.config, { ...(last.metadata === undefined ? {} : { metadata: last.metadata }), ...(last.startedAt === undefined ? {} : { startedAt: last.startedAt }) }));
-      // What the provider noted when it started (e.g. the job name) stays on the measurement.
-      const metadata = { ...last.metadata, ...resumed.metadata };
-      const measurement: Measurement = Object.keys(metadata).length === 0 ? resumed : { ...resumed, metadata };
-      // Still running and nothing new to say: no write, and no reconcile until the watched object changes.
-      if (measurement.phase === 'Running' && sameMeasurement(measurement, last)) return undefined;
+      const result = await settle(() => resume(ctx, entry.config, measurementState(last)));
+      const measurement = resumedMeasurement(last, measurementOf(entry.metric, result, { startedAt, finishedAt: formatTime(Date.now()) }, prepared.secrets));
+      if (measurement === undefined) return undefined;
       await this.#collectGarbage(entry, ctx, run, measurement);
       return { metric: name, measurement };
     });
@@ -270,41 +267,9 @@ export class AnalysisRunReconciler implements Reconciler {
     if (entry === undefined || last === undefined) return;
     this.#measurer.start(key, name, async () => {
       const ctx = this.#context(run, name, status, AbortSignal.timeout(this.#deps.measurementTimeoutMs));
-      let message = 'Metric Terminated';
-      try {
-        await entry.provider.terminate?.(ctx, entry.config, { ...(last.metadata === undefined ? {} : { metadata: last.metadata }), ...(last.startedAt === undefined ? {} : { startedAt: last.startedAt }) });
-      } catch (error) {
-        message = `Metric Terminated; stopping its measurement failed: ${redact(errorText(error), prepared.secrets)}`;
-      }
-      const measurement: Measurement = { ...last, phase: 'Successful', message, finishedAt: formatTime(Date.now()) };
-      delete measurement.resumeAt;
-      return { metric: name, measurement };
+      const stopped = await settle(async () => entry.provider.terminate?.(ctx, entry.config, measurementState(last)));
+      return { metric: name, measurement: terminatedMeasurement(last, stopped, formatTime(Date.now()), prepared.secrets) };
     });
-  }
-
-  /** One measurement from a provider call: conditions judge values; any failure is an Error measurement. */
-  async #measurement(entry: { metric: Metric }, secrets: ReadonlySet<string>, startedAt: string, call: () => Promise<ProviderOutcome>): Promise<Measurement> {
-    let outcome: ProviderOutcome;
-    try {
-      outcome = await call();
-    } catch (error) {
-      return { phase: 'Error', message: redact(errorText(error), secrets), startedAt, finishedAt: formatTime(Date.now()) };
-    }
-    const finishedAt = formatTime(Date.now());
-    const metadata = outcome.metadata === undefined || Object.keys(outcome.metadata).length === 0 ? {} : { metadata: outcome.metadata };
-    switch (outcome.kind) {
-      case 'running':
-        return { phase: 'Running', startedAt, ...metadata, ...(outcome.resumeAt === undefined ? {} : { resumeAt: formatTime(outcome.resumeAt.getTime()) }) };
-      case 'phase':
-        return { phase: outcome.phase, startedAt, finishedAt, ...metadata, ...(outcome.value === undefined ? {} : { value: outcome.value }), ...(outcome.message === undefined ? {} : { message: redact(outcome.message, secrets) }) };
-      case 'value':
-        try {
-          const phase = assessMeasurement(entry.metric, outcome.result);
-          return { phase, value: outcome.value, startedAt, finishedAt, ...metadata };
-        } catch (error) {
-          return { phase: 'Error', value: outcome.value, message: redact(errorText(error), secrets), startedAt, finishedAt, ...metadata };
-        }
-    }
   }
 
   async #collectGarbage(entry: { metric: Metric; provider: MetricProvider; config: unknown }, ctx: MeasurementContext, run: AnalysisRun, measurement: Measurement): Promise<void> {
@@ -343,12 +308,4 @@ export class AnalysisRunReconciler implements Reconciler {
     }
     return done;
   }
-}
-
-function sameMeasurement(a: Measurement, b: Measurement): boolean {
-  return a.phase === b.phase && a.resumeAt === b.resumeAt && JSON.stringify(a.metadata ?? {}) === JSON.stringify(b.metadata ?? {});
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PatchStrategy, setHeaderOptions, type V1Job } from '@kubernetes/client-node';
+import type { Job } from '../../src/api/kubernetes.ts';
 import type { JobMetric } from '../../src/api/metric-provider.ts';
 import { jobNameKey, jobProvider } from '../../src/analysis/providers/job.ts';
 import type { MeasurementContext, ProviderOutcome } from '../../src/analysis/providers/provider.ts';
-import { isNotFound, KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import { isNotFound, KubeClient, PatchType, resourcePath } from '../../src/runtime/rest.ts';
 import { TestNamespace } from '../support/namespace.ts';
 import { analysisMetricNameAnnotation, analysisRunNameAnnotation, analysisRunUidLabel } from '../../src/api/labels.ts';
 
@@ -28,7 +28,7 @@ const pending: JobMetric = {
 describe('job metric provider on the local cluster', () => {
   let kube: KubeClient;
   let owner = { name: '', uid: '' };
-  const jobs = new Map<string, V1Job>();
+  const jobs = new Map<string, Job>();
 
   before(async () => {
     await ns.create();
@@ -52,7 +52,7 @@ describe('job metric provider on the local cluster', () => {
     now: () => new Date(),
   });
 
-  const getJob = (name: string): Promise<V1Job> => kube.get<V1Job>(resourcePath('batch/v1', 'jobs', ns.name, name));
+  const getJob = (name: string): Promise<Job> => kube.get<Job>(resourcePath('batch/v1', 'jobs', ns.name, name));
 
   /** Resumes the measurement whenever the Job changed, until it is no longer running. */
   async function resumeUntilDone(ctx: MeasurementContext, config: JobMetric, name: string): Promise<ProviderOutcome> {
@@ -71,7 +71,7 @@ describe('job metric provider on the local cluster', () => {
   }
 
   async function patchPodStatus(name: string, status: Record<string, unknown>): Promise<void> {
-    await ns.core.patchNamespacedPodStatus({ name, namespace: ns.name, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    await kube.patch(resourcePath('v1', 'pods', ns.name, name, 'status'), { status }, PatchType.strategicMerge);
   }
 
   /** Gone, or on its way out (foreground deletion waits for the pods). */

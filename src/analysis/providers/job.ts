@@ -37,12 +37,12 @@ export const podCheckDelayMs = 15_000;
 /** Waiting reasons that mean the image will not arrive without a change: the measurement is Inconclusive. */
 const imagePullTrouble = new Set(['ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
 
-/** The fields of a Job this provider reads (V1Job from the cache, or JSON from the API). */
+/** The fields of a Job (src/api/kubernetes.ts) this provider reads, from the informer cache or the API. */
 interface JobLike {
   metadata?: {
     name?: string;
     uid?: string;
-    creationTimestamp?: Date | string;
+    creationTimestamp?: string;
     annotations?: Record<string, string>;
     ownerReferences?: { uid?: string; controller?: boolean }[];
   };

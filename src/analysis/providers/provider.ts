@@ -13,7 +13,8 @@
  *
  * Config types are the Static types of src/api/metric-provider.ts after the run resolved `{{args.x}}` placeholders.
  */
-import type { V1Job } from '@kubernetes/client-node';
+import type { Job } from '../../api/kubernetes.ts';
+import type { DeepReadonly } from '../../runtime/objects.ts';
 import type { KubeClient } from '../../runtime/rest.ts';
 
 export type MeasurementPhase = 'Successful' | 'Failed' | 'Inconclusive';
@@ -61,7 +62,7 @@ export interface MeasurementContext {
   /** Aviary's REST client for providers that create objects (job). */
   kube: KubeClient;
   /** Reads a Job from the controller's informer cache (job resume); undefined if absent. */
-  getJob(namespace: string, name: string): Readonly<V1Job> | undefined;
+  getJob(namespace: string, name: string): DeepReadonly<Job> | undefined;
   now(): Date;
 }
 

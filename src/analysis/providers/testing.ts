@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { V1Job } from '@kubernetes/client-node';
+import type { Job } from '../../api/kubernetes.ts';
 import type { KubeClient } from '../../runtime/rest.ts';
 import { closeServer } from '../../util/http-server.ts';
 import { after, before, beforeEach, it } from 'node:test';
@@ -87,7 +87,7 @@ export interface TestContextOptions {
   secrets?: Record<string, Record<string, string>>;
   /** Secrets in the controller's namespace (scope 'controller'). */
   controllerSecrets?: Record<string, Record<string, string>>;
-  jobs?: Map<string, V1Job>;
+  jobs?: Map<string, Job>;
   kube?: KubeClient;
   now?: Date;
   signal?: AbortSignal;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { createLogger } from '../../runtime/logger.ts';
 import { Measurer } from './measurer.ts';
 
 describe('Measurer', () => {
@@ -30,5 +32,26 @@ describe('Measurer', () => {
     assert.ok(finished !== undefined && finished >= before && finished <= Date.now());
     measurer.forget('ns/run');
     assert.equal(measurer.finishedAt('ns/run').size, 0);
+  });
+
+  it('logs a task that rejects with its run and metric, drops its result and frees the metric', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        for (const line of chunk.toString().split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+        callback();
+      },
+    });
+    const woken: string[] = [];
+    const measurer = new Measurer({ onFinished: (key) => woken.push(key), logger: createLogger({ level: 'info', pretty: false, destination: stream }) });
+    measurer.start('ns/run', 'error-rate', () => Promise.reject(new Error('provider bug')));
+    await measurer.drain();
+    assert.deepEqual(
+      lines.map((line) => ({ level: line.level, run: line.run, metric: line.metric, error: (line.err as { message?: string } | undefined)?.message })),
+      [{ level: 50, run: 'ns/run', metric: 'error-rate', error: 'provider bug' }],
+    );
+    assert.deepEqual(woken, [], 'nothing to record, so the run is not woken');
+    assert.equal(measurer.take('ns/run').length, 0);
+    assert.equal(measurer.busy('ns/run').size, 0, 'the metric can be measured again');
   });
 });

@@ -3,6 +3,7 @@
  * measurement is handed to the next reconcile of its run, which records it in status. So a slow or hanging
  * provider holds neither a worker nor any other run; its own timeout (and the cap here) bounds it.
  */
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import type { FinishedMeasurement } from './plan.ts';
 
 export interface MeasurerOptions {
@@ -10,6 +11,8 @@ export interface MeasurerOptions {
   onFinished: (runKey: string) => void;
   /** Measurements in flight across all runs; more wait for a slot. Default 256. */
   maxInFlight?: number;
+  /** Where a task that broke its contract (rejected) is reported. Default: silent. */
+  logger?: Logger;
 }
 
 interface Task {
@@ -21,6 +24,7 @@ interface Task {
 export class Measurer {
   readonly #onFinished: (runKey: string) => void;
   readonly #maxInFlight: number;
+  readonly #logger: Logger;
   /** Metric names with a task queued or running, per run. */
   readonly #busy = new Map<string, Set<string>>();
   readonly #finished = new Map<string, FinishedMeasurement[]>();
@@ -32,6 +36,7 @@ export class Measurer {
   constructor(options: MeasurerOptions) {
     this.#onFinished = options.onFinished;
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 256);
+    this.#logger = options.logger ?? silentLogger();
   }
 
   busy(runKey: string): ReadonlySet<string> {
@@ -96,8 +101,12 @@ export class Measurer {
     const running = (async () => {
       let result: FinishedMeasurement | undefined;
       try {
-        // work() records failures as Error measurements; a rejection here is a bug, dropped rather than crashing.
-        result = await task.work().catch(() => undefined);
+        // work() records failures as Error measurements; a rejection here is a bug. It is dropped rather than crashing
+        // the controller, and logged with its run and metric so the bug is seen; the metric is free to be measured again.
+        result = await task.work().catch((error: unknown) => {
+          this.#logger.error({ run: task.runKey, metric: task.metric, err: error }, 'measurement task failed unexpectedly; its result is dropped');
+          return undefined;
+        });
       } finally {
         const busy = this.#busy.get(task.runKey);
         // A forgotten run (deleted meanwhile) no longer has a busy set: its result is dropped.
