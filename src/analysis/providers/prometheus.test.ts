@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { clearTokenCache } from './auth.ts';
-import { processPrometheusData, prometheusProvider, validatePrometheus } from './prometheus.ts';
+import { processPrometheusData, prometheusAddressEnv, prometheusProvider, validatePrometheus } from './prometheus.ts';
 import { ProviderConfigError, ProviderError } from './provider.ts';
 import { signV4 } from './sigv4.ts';
 import { configCases, serveApi, testContext, type Reply } from './testing.ts';
@@ -37,6 +37,20 @@ describe('prometheus provider', () => {
     assert.equal(form.get('query'), 'sum(rate(http_requests_total[5m]))');
     assert.equal(form.get('time'), String(ctx.now().getTime() / 1000));
     assert.equal(form.get('timeout'), '12s');
+  });
+
+  it('queries the address from the environment when the metric has none', async () => {
+    reply = vector(['1']);
+    const saved = process.env[prometheusAddressEnv];
+    process.env[prometheusAddressEnv] = `${server.url}/from-env`;
+    try {
+      const outcome = await prometheusProvider.measure(testContext(), { query: 'up' });
+      assert.deepEqual(outcome, { kind: 'value', result: [1], value: '[1]' });
+      assert.equal(server.soleRequest().path, '/from-env/api/v1/query');
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(process.env, prometheusAddressEnv);
+      else process.env[prometheusAddressEnv] = saved;
+    }
   });
 
   it('runs a range query over the times its expressions give and flattens the matrix', async () => {
@@ -190,8 +204,16 @@ describe('prometheus provider', () => {
 });
 
 describe('prometheus configuration', () => {
-  it('takes the address from the environment when unset', () => {
-    validatePrometheus({ query: 'up' }, { ARGO_ROLLOUTS_PROMETHEUS_ADDRESS: 'https://prom.example' });
+  it('takes the address from the environment when unset, and checks it like a configured one', () => {
+    assert.throws(() => {
+      validatePrometheus({ query: 'up' }, {});
+    }, (error: unknown) => error instanceof ProviderConfigError && error.field === 'provider.prometheus.address');
+    assert.doesNotThrow(() => {
+      validatePrometheus({ query: 'up' }, { [prometheusAddressEnv]: 'https://prom.example' });
+    });
+    assert.throws(() => {
+      validatePrometheus({ query: 'up' }, { [prometheusAddressEnv]: 'prom.example:9090' });
+    }, (error: unknown) => error instanceof ProviderConfigError && error.field === 'provider.prometheus.address' && error.message.includes('"prom.example:9090"'));
   });
   configCases((config) => {
     validatePrometheus(config, {});
