@@ -3,7 +3,9 @@ import type { AnalysisPlanner, Verdict } from './analysis.ts';
 import type { PlanContext } from './context.ts';
 import { type ReplicaSetView } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
-import { podTemplateHashLabel, scaleDownDeadlineAnnotation } from '../api/labels.ts';
+import { scaleDownDeadlineAnnotation } from '../api/labels.ts';
+import { selectedHash } from '../traffic/service-selector.ts';
+import type { ServiceTarget } from '../traffic/router.ts';
 
 /**
  * Plans a blue-green release: the new ReplicaSet comes up beside the active one (preview Service on it), is judged
@@ -64,8 +66,12 @@ export function planBlueGreen(ctx: PlanContext, blueGreen: BlueGreenStrategy, an
   }
 
   // The active Service moves only onto pods that are all available; the preview Service follows the new pods.
-  ctx.plan.serviceSelectors.push({ service: blueGreen.activeService, hash: activeTarget.hash });
-  if (blueGreen.previewService !== undefined) ctx.plan.serviceSelectors.push({ service: blueGreen.previewService, hash: newRS.hash });
+  const services: ServiceTarget[] = [{ service: blueGreen.activeService, hash: activeTarget.hash }];
+  if (blueGreen.previewService !== undefined) services.push({ service: blueGreen.previewService, hash: newRS.hash });
+  // The weight is the new version's share: all of it once the active Service is on it, none before.
+  const stableHash = ctx.stableRS?.hash ?? newRS.hash;
+  const weight = stableHash === newRS.hash || activeTarget !== newRS ? 0 : 100;
+  ctx.plan.traffic = { stableHash, canaryHash: newRS.hash, weight, headerRoutes: [], mirrorRoutes: [], services };
   if (activeHash !== undefined && activeHash !== activeTarget.hash) {
     ctx.event('Normal', 'SwitchService', `Switched selector for service '${blueGreen.activeService}' from '${activeHash}' to '${activeTarget.hash}'`);
   }
@@ -188,5 +194,5 @@ function scaleDownAfter(ctx: PlanContext, view: ReplicaSetView, delaySeconds: nu
 }
 
 function serviceHash(ctx: PlanContext, service: string): string | undefined {
-  return ctx.observed.services.get(service)?.spec?.selector?.[podTemplateHashLabel];
+  return selectedHash(ctx.observed.services.get(service));
 }

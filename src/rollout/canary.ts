@@ -5,6 +5,7 @@ import type { PlanContext } from './context.ts';
 import { canaryFenceposts } from './int-or-percent.ts';
 import type { ReplicaSetView } from './observed.ts';
 import { canaryStepReplicasReady, planBasicCanaryStep, type NamedReplicas } from './replicas.ts';
+import type { ServiceTarget, TrafficIntent } from '../traffic/router.ts';
 
 /**
  * Plans a basic canary (no traffic routing): the canary's share of pods follows the steps' setWeight, pauses
@@ -73,6 +74,20 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy, analysis: A
     status.stableRS = ctx.hash;
     delete status.promoteFull;
   }
+  ctx.plan.traffic = canaryTraffic(ctx, canary, weight);
+}
+
+/**
+ * Traffic after this pass: the canary Service on the canary (on the stable version once aborted), the stable
+ * Service on the stable version, and the weight the step wants — 0 when there is nothing to split.
+ */
+function canaryTraffic(ctx: PlanContext, canary: CanaryStrategy, weight: number): TrafficIntent {
+  const stableHash = ctx.stableRS?.hash ?? ctx.hash;
+  const canaryHash = ctx.status.abort === true ? stableHash : ctx.hash;
+  const services: ServiceTarget[] = [];
+  if (canary.stableService !== undefined) services.push({ service: canary.stableService, hash: stableHash });
+  if (canary.canaryService !== undefined) services.push({ service: canary.canaryService, hash: canaryHash });
+  return { stableHash, canaryHash, weight: canaryHash === stableHash ? 0 : weight, headerRoutes: [], mirrorRoutes: [], services };
 }
 
 /** Aborted: back to the stable ReplicaSet, steps from the start on a retry, pauses forgotten. */

@@ -1,9 +1,10 @@
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { PodTemplateSpec as KubePodTemplateSpec, ReplicaSet } from '../api/kubernetes.ts';
 import type { AntiAffinity, PauseCondition, Rollout, RolloutStatus } from '../api/rollout.ts';
 import { antiAffinityFor } from './pod-metadata.ts';
 import { podTemplateHash } from './hash.ts';
-import { viewReplicaSet, type ObservedRollout, type PlannedEvent, type ReplicaSetView, type RolloutPlan } from './observed.ts';
+import { type ObservedRollout, type PlannedEvent, type ReplicaSetView, type RolloutPlan } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
+import type { Workload } from './workload.ts';
 import { desiredReplicasAnnotation, podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from '../api/labels.ts';
 
 /**
@@ -13,6 +14,8 @@ import { desiredReplicasAnnotation, podTemplateHashLabel, revisionAnnotation, te
 export class PlanContext {
   readonly rollout: Rollout;
   readonly observed: ObservedRollout;
+  /** What is released: the template of the next version and the ReplicaSets that run now. */
+  readonly workload: Workload;
   readonly now: Date;
   readonly nowTime: string;
   readonly replicas: number;
@@ -29,17 +32,18 @@ export class PlanContext {
   /** Revision the current template runs as. */
   readonly revision: number;
 
-  constructor(rollout: Rollout, observed: ObservedRollout) {
+  constructor(rollout: Rollout, observed: ObservedRollout, workload: Workload) {
     this.rollout = rollout;
     this.observed = observed;
+    this.workload = workload;
     this.now = observed.now;
     this.nowTime = formatTime(observed.now.getTime());
     this.replicas = rollout.spec.replicas ?? 1;
     this.previous = rollout.status ?? {};
     this.status = structuredClone(this.previous);
-    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], serviceSelectors: [], createAnalysisRuns: [], terminateAnalysisRuns: [], deleteAnalysisRuns: [], status: this.status, events: [] };
-    const computed = podTemplateHash(rollout.spec.template, this.previous.collisionCount ?? 0);
-    this.views = observed.replicaSets.map(viewReplicaSet).sort((a, b) => a.revision - b.revision || a.createdAt.localeCompare(b.createdAt));
+    this.plan = { scale: [], annotate: [], deleteReplicaSets: [], evictPods: [], podMetadata: [], writes: [], createAnalysisRuns: [], terminateAnalysisRuns: [], deleteAnalysisRuns: [], status: this.status, events: [] };
+    const computed = podTemplateHash(workload.template, this.previous.collisionCount ?? 0);
+    this.views = [...workload.versions];
     this.newRS = this.views.find((v) => v.hash === computed || v.templateHash === computed) ?? this.#adopt(rollout, computed);
     this.hash = this.newRS?.hash ?? computed;
     const maxRevision = Math.max(0, ...this.views.map((v) => v.revision));
@@ -55,8 +59,9 @@ export class PlanContext {
   #adopt(rollout: Rollout, computed: string): ReplicaSetView | undefined {
     const { currentPodHash, observedGeneration } = this.previous;
     if (currentPodHash === undefined || observedGeneration !== String(rollout.metadata.generation ?? '')) return undefined;
-    // With workloadRef the template lives in the Deployment: it must be unchanged as well.
-    if (rollout.spec.workloadRef !== undefined && this.previous.workloadObservedGeneration !== String(this.observed.workload?.metadata?.generation ?? '')) return undefined;
+    // With workloadRef the template lives in the referenced object: it must be unchanged as well.
+    const { sourceGeneration } = this.workload;
+    if (sourceGeneration !== undefined && this.previous.workloadObservedGeneration !== sourceGeneration) return undefined;
     const adopted = this.views.find((v) => v.hash === currentPodHash && v.templateHash === undefined);
     if (adopted !== undefined) {
       this.plan.annotate.push({ name: adopted.name, annotations: { [templateHashAnnotation]: computed } });
@@ -109,7 +114,7 @@ export class PlanContext {
       }
       return this.newRS;
     }
-    const rs = buildReplicaSet(this.rollout, this.hash, this.revision);
+    const rs = buildReplicaSet(this.rollout, this.workload, this.hash, this.revision);
     this.plan.createReplicaSet = rs;
     this.event('Normal', 'NewReplicaSetCreated', `Created ReplicaSet ${rs.metadata?.name ?? ''} (revision ${this.revision})`);
     const view: ReplicaSetView = {
@@ -154,9 +159,11 @@ export class PlanContext {
 }
 
 
-export function buildReplicaSet(rollout: Rollout, hash: string, revision: number): V1ReplicaSet {
+/** The ReplicaSet that runs the workload's template as `revision`, at 0 replicas, controlled by the Rollout. */
+export function buildReplicaSet(rollout: Rollout, workload: Workload, hash: string, revision: number): ReplicaSet {
   const { metadata, spec } = rollout;
-  const template = structuredClone(spec.template ?? {});
+  const { selector } = workload;
+  const template = structuredClone(workload.template ?? {});
   const podLabels = { ...(template.metadata?.labels ?? {}), [podTemplateHashLabel]: hash };
   return {
     apiVersion: 'apps/v1',
@@ -179,10 +186,11 @@ export function buildReplicaSet(rollout: Rollout, hash: string, revision: number
       replicas: 0,
       minReadySeconds: spec.minReadySeconds ?? 0,
       selector: {
-        matchLabels: { ...(spec.selector?.matchLabels ?? {}), [podTemplateHashLabel]: hash },
-        ...(spec.selector?.matchExpressions === undefined ? {} : { matchExpressions: spec.selector.matchExpressions }),
+        matchLabels: { ...(selector?.matchLabels ?? {}), [podTemplateHashLabel]: hash },
+        ...(selector?.matchExpressions === undefined ? {} : { matchExpressions: selector.matchExpressions }),
       },
-      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } },
+      // The Rollout schema types the pod spec as client-node's V1PodSpec; on the wire its Date fields are strings.
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } } as KubePodTemplateSpec,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { Pod, ReplicaSet } from '../api/kubernetes.ts';
 import type { AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate } from '../api/analysis.ts';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
@@ -13,9 +13,12 @@ import { controllerUidIndex } from '../runtime/store.ts';
 import { analysisReferences } from './analysis.ts';
 import { RolloutExecutor } from './executor.ts';
 import { RolloutMetrics } from './metrics.ts';
-import { type ObservedAnalysis, type PodView } from './observed.ts';
+import { type ObservedAnalysis, type PodView, type WorkloadObject } from './observed.ts';
 import { planRollout } from './plan.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
+import { routerDefinitions } from '../traffic/registry.ts';
+import type { ObservedTraffic, RouterDefinition, RouterInformers } from '../traffic/router.ts';
+import { workloadSourceFor, workloadSources, type WorkloadSource } from './workload.ts';
 
 export interface RolloutControllerOptions {
   group: ApiGroup;
@@ -29,17 +32,11 @@ export interface RolloutControllerOptions {
   analysis?: boolean;
 }
 
-/** The Services a Rollout points at, whose existence and selectors the plan depends on. */
-export function referencedServices(rollout: DeepReadonly<Rollout>): string[] {
-  const { canary, blueGreen } = rollout.spec.strategy ?? {};
-  return [canary?.canaryService, canary?.stableService, blueGreen?.activeService, blueGreen?.previewService]
-    .filter((s): s is string => s !== undefined && s !== '');
-}
-
 /**
  * Wires the Rollout reconciler to shared informers: Rollouts of one API group, the ReplicaSets they control
- * (label-filtered to those carrying the pod template hash, indexed by controller uid), and Services (stripped to
- * the fields the plan reads). Changes to any of them enqueue the Rollout concerned.
+ * (label-filtered to those carrying the pod template hash, indexed by controller uid), their pods, what each
+ * traffic router reads (Services, for the service-selector router) and each workloadRef kind. Changes to any of
+ * them enqueue the Rollout concerned.
  */
 export function rolloutController(manager: Manager, options: RolloutControllerOptions): Controller {
   const apiVersion = apiVersionOf(options.group);
@@ -47,20 +44,14 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     resource: { apiVersion, kind: 'Rollout', plural: 'rollouts' },
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
-  const replicaSets = manager.informers.informer<V1ReplicaSet>({
+  const replicaSets = manager.informers.informer<ReplicaSet>({
     resource: { apiVersion: 'apps/v1', kind: 'ReplicaSet', plural: 'replicasets' },
     labelSelector: podTemplateHashLabel,
     indexers: { controller: controllerUidIndex },
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
-  const services = manager.informers.informer<V1Service>({
-    resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
-    transform: (svc) => ({ apiVersion: svc.apiVersion, kind: svc.kind, metadata: { name: svc.metadata?.name, namespace: svc.metadata?.namespace, resourceVersion: svc.metadata?.resourceVersion }, spec: { selector: svc.spec?.selector } }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-  });
-
   // Pods only matter for restarts; keep the few fields that decision reads.
-  const pods = manager.informers.informer<V1Pod>({
+  const pods = manager.informers.informer<Pod>({
     resource: { apiVersion: 'v1', kind: 'Pod', plural: 'pods' },
     labelSelector: podTemplateHashLabel,
     indexers: { controller: controllerUidIndex },
@@ -77,42 +68,40 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
 
-  // Deployments matter only as workloadRef targets: their template, selector and replica count.
-  const deployments = manager.informers.informer<V1Deployment>({
-    resource: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
-    transform: (d) => ({
-      apiVersion: d.apiVersion,
-      kind: d.kind,
-      metadata: { name: d.metadata?.name, namespace: d.metadata?.namespace, uid: d.metadata?.uid, generation: d.metadata?.generation, resourceVersion: d.metadata?.resourceVersion },
-      spec: { replicas: d.spec?.replicas, selector: d.spec?.selector ?? {}, template: d.spec?.template ?? {} },
-    }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-  });
+  const routers = routerDefinitions.map((definition) => ({ definition, informers: definition.informers(manager.informers, options.namespace) }));
+  const sources = workloadSources.map((source) => ({ source, informer: source.informer(manager.informers, options.namespace) }));
 
   const analysis = options.analysis === true ? analysisInformers(manager, apiVersion, options.namespace) : undefined;
   const metrics = RolloutMetrics.for(manager.registry, rollouts);
-  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, services, pods, deployments, metrics, ...(analysis === undefined ? {} : { analysis }) });
+  const reconciler = new RolloutReconciler({ manager, apiVersion, rollouts, replicaSets, pods, routers, sources, metrics, ...(analysis === undefined ? {} : { analysis }) });
   rollouts.onAdd((r) => {
     manager.events.normal(r, 'RolloutAddedToInformer', 'Rollout resource added to informer: ' + keyOf(r.metadata.namespace, r.metadata.name ?? ''));
   });
   const controller = new Controller({ name: `rollout.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
     .primary(rollouts)
     .owns(replicaSets, { apiVersion, kind: 'Rollout' })
-    .watches(deployments, (d) => rollouts.list(d.metadata?.namespace)
-      .filter((r) => r.spec.workloadRef?.name === d.metadata?.name)
-      .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? '')))
     .watches(pods, (pod) => {
       const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true && o.kind === 'ReplicaSet');
       const rs = owner === undefined ? undefined : replicaSets.getByName(pod.metadata?.namespace, owner.name);
       const rollout = rs?.metadata?.ownerReferences?.find((o) => o.controller === true && o.kind === 'Rollout');
       return rollout === undefined ? [] : [keyOf(pod.metadata?.namespace, rollout.name)];
-    })
-    .watches(services, (svc) => rollouts.list(svc.metadata?.namespace)
-      .filter((r) => referencedServices(r).includes(svc.metadata?.name ?? ''))
-      .map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? '')));
+    });
+  const referencing = (namespace: string | undefined, refers: (r: DeepReadonly<Rollout>) => boolean): string[] =>
+    rollouts.list(namespace).filter(refers).map((r) => keyOf(r.metadata.namespace, r.metadata.name ?? ''));
+  for (const { source, informer } of sources) {
+    controller.watches(informer, (obj) => referencing(obj.metadata?.namespace, (r) => {
+      const ref = r.spec.workloadRef;
+      return ref !== undefined && workloadSourceFor(ref) === source && ref.name === obj.metadata?.name;
+    }));
+  }
+  for (const { definition, informers } of routers) {
+    for (const watched of informers.watched) {
+      controller.watches(watched.informer, (obj) => referencing(obj.metadata?.namespace, (r) => definition.appliesTo(r) && watched.referencedBy(r).includes(obj.metadata?.name ?? '')));
+    }
+  }
   if (analysis === undefined) return controller;
   // A template that appears, changes or goes is looked at by the Rollouts that reach it (nested ones included).
-  const referencing = (key: string, namespace: string | undefined): string[] => {
+  const reaching = (key: string, namespace: string | undefined): string[] => {
     const catalogs = new Map<string, TemplateCatalog>();
     const catalogFor = (ns: string): TemplateCatalog => {
       const catalog = catalogs.get(ns) ?? catalogOf(analysis, ns);
@@ -126,8 +115,8 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
   };
   return controller
     .owns(analysis.runs, { apiVersion, kind: 'Rollout' })
-    .watches(analysis.templates, (t) => referencing(templateKey('AnalysisTemplate', t.metadata.name ?? ''), t.metadata.namespace))
-    .watches(analysis.clusterTemplates, (t) => referencing(templateKey('ClusterAnalysisTemplate', t.metadata.name ?? ''), undefined));
+    .watches(analysis.templates, (t) => reaching(templateKey('AnalysisTemplate', t.metadata.name ?? ''), t.metadata.namespace))
+    .watches(analysis.clusterTemplates, (t) => reaching(templateKey('ClusterAnalysisTemplate', t.metadata.name ?? ''), undefined));
 }
 
 interface AnalysisInformers {
@@ -192,10 +181,10 @@ interface ReconcilerDeps {
   manager: Manager;
   apiVersion: string;
   rollouts: Informer<Rollout>;
-  replicaSets: Informer<V1ReplicaSet>;
-  services: Informer<V1Service>;
-  pods: Informer<V1Pod>;
-  deployments: Informer<V1Deployment>;
+  replicaSets: Informer<ReplicaSet>;
+  pods: Informer<Pod>;
+  routers: readonly { definition: RouterDefinition; informers: RouterInformers }[];
+  sources: readonly { source: WorkloadSource; informer: Informer<WorkloadObject> }[];
   metrics: RolloutMetrics;
   analysis?: AnalysisInformers;
 }
@@ -235,32 +224,43 @@ export class RolloutReconciler implements Reconciler {
     // Our last status write is not in the cache yet; its informer event enqueues the key again (see OwnWrites).
     if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return done;
     const rollout = thaw<Rollout>(cached);
-    const { namespace } = splitKey(key);
     const uid = rollout.metadata.uid ?? '';
-    const replicaSets = this.#deps.replicaSets.byIndex('controller', uid).map((rs) => thaw<V1ReplicaSet>(rs));
-    const services = new Map<string, V1Service>();
-    for (const name of referencedServices(cached)) {
-      const svc = this.#deps.services.getByName(namespace, name);
-      if (svc !== undefined) services.set(name, thaw<V1Service>(svc));
-    }
+    const replicaSets = this.#deps.replicaSets.byIndex('controller', uid).map((rs) => thaw<ReplicaSet>(rs));
     const pods = replicaSets.flatMap((rs) => this.#deps.pods.byIndex('controller', rs.metadata?.uid ?? '')).map((pod): PodView => ({
       name: pod.metadata?.name ?? '',
       hash: pod.metadata?.labels?.[podTemplateHashLabel] ?? '',
-      createdAt: String(pod.metadata?.creationTimestamp ?? ''),
+      createdAt: pod.metadata?.creationTimestamp ?? '',
       ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
       deleting: pod.metadata?.deletionTimestamp !== undefined,
     }));
-    const workloadName = rollout.spec.workloadRef?.name;
-    const deployment = workloadName === undefined ? undefined : this.#deps.deployments.getByName(namespace, workloadName);
+    const workload = this.#workloadOf(cached);
     const analysis = this.#deps.analysis;
     const plan = planRollout({
-      rollout, replicaSets, services, pods, now: new Date(),
-      ...(deployment === undefined ? {} : { workload: thaw<V1Deployment>(deployment) }),
+      rollout, replicaSets, pods, now: new Date(), ...this.#trafficOf(cached),
+      ...(workload === undefined ? {} : { workload }),
       ...(analysis === undefined ? {} : { analysis: observedAnalysis(analysis, rollout) }),
     });
     const outcome = await this.#executor.apply(rollout, plan, signal);
     if (outcome.kind === 'collision') return { requeueAfter: 0 };
     this.#ownWrites.wrote(key, rollout.metadata.resourceVersion, outcome.statusVersion);
     return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };
+  }
+
+  /** What the Rollout's routers read of it (Services for the service-selector router), copied out of the caches. */
+  #trafficOf(rollout: DeepReadonly<Rollout>): Pick<ObservedTraffic, 'services'> {
+    const observed: Pick<ObservedTraffic, 'services'> = { services: new Map() };
+    for (const { definition, informers } of this.#deps.routers) {
+      if (definition.appliesTo(rollout)) Object.assign(observed, informers.observe(rollout));
+    }
+    return observed;
+  }
+
+  /** The object spec.workloadRef names, if its kind is one a source reads and it exists. */
+  #workloadOf(rollout: DeepReadonly<Rollout>): WorkloadObject | undefined {
+    const ref = rollout.spec.workloadRef;
+    if (ref === undefined) return undefined;
+    const source = workloadSourceFor(ref);
+    const found = this.#deps.sources.find((s) => s.source === source)?.informer.getByName(rollout.metadata.namespace, ref.name ?? '');
+    return found === undefined ? undefined : thaw<WorkloadObject>(found);
   }
 }

@@ -1,4 +1,4 @@
-import type { V1ReplicaSet } from '@kubernetes/client-node';
+import type { ReplicaSet } from '../api/kubernetes.ts';
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { EventRecorder } from '../runtime/events.ts';
@@ -6,7 +6,8 @@ import { isApiError, isConflict, isNotFound, resourcePath, type KubeClient } fro
 import { mergePatch } from '../util/merge-patch.ts';
 import type { RolloutMetrics } from './metrics.ts';
 import { type RolloutPlan } from './observed.ts';
-import { desiredReplicasAnnotation, ephemeralMetadataAnnotation, managedByAnnotation, podTemplateHashLabel } from '../api/labels.ts';
+import { desiredReplicasAnnotation, ephemeralMetadataAnnotation } from '../api/labels.ts';
+import { applyWrites } from '../traffic/writes.ts';
 
 const mergePatchType = 'application/merge-patch+json';
 
@@ -25,8 +26,8 @@ export type ExecuteOutcome = { kind: 'applied'; statusVersion?: string } | { kin
 const writeEventReasons: ReadonlySet<string> = new Set(['NewReplicaSetCreated', 'ScalingReplicaSet', 'ScalingDeployment', 'SwitchService']);
 
 /**
- * Applies a plan: only the writes it lists, each a minimal merge patch, and the status last with the Rollout's
- * resourceVersion as a precondition — a concurrent write by a user (abort, promote) makes it fail with a conflict
+ * Applies a plan: only the writes it lists, each a minimal merge patch (the routers' writes as they planned them),
+ * and the status last with the Rollout's resourceVersion as a precondition — a concurrent write by a user (abort, promote) makes it fail with a conflict
  * and the reconcile runs again on fresh data instead of overwriting the user's intent.
  */
 export class RolloutExecutor {
@@ -81,12 +82,7 @@ export class RolloutExecutor {
     if (plan.workloadScale !== undefined) {
       await this.#patch(resourcePath('apps/v1', 'deployments', namespace, plan.workloadScale.name), { spec: { replicas: plan.workloadScale.replicas } }, signal);
     }
-    for (const { service, hash } of plan.serviceSelectors) {
-      await this.#patch(resourcePath('v1', 'services', namespace, service), {
-        metadata: { annotations: { [managedByAnnotation]: rollout.metadata.name ?? '' } },
-        spec: { selector: { [podTemplateHashLabel]: hash } },
-      }, signal);
-    }
+    await applyWrites(this.#client, plan.writes, signal);
     await this.#analysisRuns(rollout, plan, signal);
     const statusPatch = mergePatch(rollout.status ?? {}, plan.status);
     if (statusPatch !== undefined) {
@@ -119,14 +115,14 @@ export class RolloutExecutor {
    * fine) or belongs to something else — a name collision, resolved by bumping status.collisionCount, which changes
    * the hash and therefore the name on the next reconcile.
    */
-  async #createReplicaSet(rollout: Rollout, rs: V1ReplicaSet, path: string, signal: AbortSignal): Promise<'created' | 'collision'> {
+  async #createReplicaSet(rollout: Rollout, rs: ReplicaSet, path: string, signal: AbortSignal): Promise<'created' | 'collision'> {
     try {
       await this.#client.request({ method: 'POST', path, body: rs, signal });
       return 'created';
     } catch (error) {
       if (!isConflict(error)) throw error;
     }
-    const existing = await this.#client.request<V1ReplicaSet>({ method: 'GET', path: `${path}/${rs.metadata?.name ?? ''}`, signal });
+    const existing = await this.#client.request<ReplicaSet>({ method: 'GET', path: `${path}/${rs.metadata?.name ?? ''}`, signal });
     const ours = existing.metadata?.ownerReferences?.some((o) => o.uid === rollout.metadata.uid) === true;
     // The API server defaults pod template fields, so templates are not compared byte for byte: a ReplicaSet
     // this Rollout controls under this name was created from this hash.

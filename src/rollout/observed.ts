@@ -1,19 +1,24 @@
-import type { V1Deployment, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { Deployment, ReplicaSet, Service } from '../api/kubernetes.ts';
 import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
 import type { PodMetadataChange } from './pod-metadata.ts';
-import { podTemplateHashLabel, revisionAnnotation, scaleDownDeadlineAnnotation, templateHashAnnotation } from '../api/labels.ts';
+import type { TrafficIntent } from '../traffic/router.ts';
+import type { ObjectWrite } from '../traffic/writes.ts';
+import { ephemeralMetadataAnnotation, podTemplateHashLabel, revisionAnnotation, scaleDownDeadlineAnnotation, templateHashAnnotation } from '../api/labels.ts';
+
+/** An object spec.workloadRef may name: a Deployment (the kinds of src/rollout/workload.ts's sources). */
+export type WorkloadObject = Deployment;
 
 /** Everything the planner may look at: a snapshot of the cluster as the informers saw it. */
 export interface ObservedRollout {
   rollout: Rollout;
   /** ReplicaSets controlled by the Rollout. */
-  replicaSets: readonly V1ReplicaSet[];
-  /** Services in the Rollout's namespace that it references, by name (missing ones are absent). */
-  services: ReadonlyMap<string, V1Service>;
-  /** The Deployment named by spec.workloadRef, if any. */
-  workload?: V1Deployment;
+  replicaSets: readonly ReplicaSet[];
+  /** Services in the Rollout's namespace that it references, by name (missing ones are absent): the service-selector router's. */
+  services: ReadonlyMap<string, Service>;
+  /** The object spec.workloadRef names, if any. */
+  workload?: WorkloadObject;
   /** Pods of the Rollout's ReplicaSets; needed only for restarts. */
   pods?: readonly PodView[];
   /** What analysis needs; absent when the API group has no AnalysisRun kind installed (analysis is then off). */
@@ -61,7 +66,7 @@ export interface ReplicaSetView {
   observed: boolean;
 }
 
-export function viewReplicaSet(rs: V1ReplicaSet): ReplicaSetView {
+export function viewReplicaSet(rs: ReplicaSet): ReplicaSetView {
   const annotations = rs.metadata?.annotations ?? {};
   const revision = Number.parseInt(annotations[revisionAnnotation] ?? '0', 10);
   const deadline = annotations[scaleDownDeadlineAnnotation];
@@ -73,10 +78,10 @@ export function viewReplicaSet(rs: V1ReplicaSet): ReplicaSetView {
     ready: rs.status?.readyReplicas ?? 0,
     available: rs.status?.availableReplicas ?? 0,
     revision: Number.isFinite(revision) ? revision : 0,
-    createdAt: String(rs.metadata?.creationTimestamp ?? ''),
+    createdAt: rs.metadata?.creationTimestamp ?? '',
     ...(deadline === undefined ? {} : { scaleDownDeadline: deadline }),
     ...(annotations[templateHashAnnotation] === undefined ? {} : { templateHash: annotations[templateHashAnnotation] }),
-    ...(annotations['rollout.argoproj.io/ephemeral-metadata'] === undefined ? {} : { ephemeralMetadata: annotations['rollout.argoproj.io/ephemeral-metadata'] }),
+    ...(annotations[ephemeralMetadataAnnotation] === undefined ? {} : { ephemeralMetadata: annotations[ephemeralMetadataAnnotation] }),
     observed: (rs.status?.observedGeneration ?? 0) >= (rs.metadata?.generation ?? 0),
   };
 }
@@ -97,7 +102,7 @@ export interface ScaleAction {
 
 /** What the executor must do for one reconcile; computed without side effects. */
 export interface RolloutPlan {
-  createReplicaSet?: V1ReplicaSet;
+  createReplicaSet?: ReplicaSet;
   scale: ScaleAction[];
   /** Annotation changes per ReplicaSet (null removes). */
   annotate: { name: string; annotations: Record<string, string | null> }[];
@@ -108,8 +113,10 @@ export interface RolloutPlan {
   workloadScale?: { name: string; replicas: number };
   /** Pods to evict (restart). */
   evictPods: string[];
-  /** Services whose selector must point at a pod template hash. */
-  serviceSelectors: { service: string; hash: string }[];
+  /** How traffic should be split after this pass: what the canary or blue-green planner wants of the routers. */
+  traffic?: TrafficIntent;
+  /** The routers' writes for `traffic` (only what differs from the observed objects). */
+  writes: ObjectWrite[];
   /** AnalysisRuns to create, complete objects. */
   createAnalysisRuns: AnalysisRun[];
   /** AnalysisRuns (by name) to stop: spec.terminate set to true. */

@@ -10,10 +10,12 @@ import { podTemplateHash } from './hash.ts';
 import { blueGreenMaxUnavailable, canaryFenceposts } from './int-or-percent.ts';
 import { planPodMetadata } from './pod-metadata.ts';
 import { planRestart } from './restart.ts';
-import { planWorkloadScaleDown, resolveWorkload } from './workload.ts';
+import { planWorkloadSource, resolveWorkload } from './workload.ts';
 import { type ObservedRollout, type RolloutPlan } from './observed.ts';
 import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
+import { routersFor } from '../traffic/registry.ts';
+import { routeTraffic, type ObservedTraffic } from '../traffic/router.ts';
 
 /**
  * Decides everything one reconcile of a Rollout should do, from a snapshot of what the informers observed. Pure:
@@ -21,9 +23,9 @@ import { podTemplateHashLabel } from '../api/labels.ts';
  * restarted controller continues where the last one stopped.
  */
 export function planRollout(observed: ObservedRollout): RolloutPlan {
-  const workload = resolveWorkload(observed.rollout, observed.workload);
+  const workload = resolveWorkload(observed);
   const rollout = applyRolloutDefaults(workload.rollout);
-  const ctx = new PlanContext(rollout, observed);
+  const ctx = new PlanContext(rollout, observed, workload.workload);
   const { status } = ctx;
   status.observedGeneration = String(rollout.metadata.generation ?? 0);
 
@@ -45,22 +47,26 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   if (canary !== undefined) planCanary(ctx, canary, analysis);
   else if (blueGreen !== undefined) planBlueGreen(ctx, blueGreen, analysis);
 
-  if (canary !== undefined) {
-    const stableHash = ctx.stableRS?.hash ?? ctx.hash;
-    if (canary.stableService !== undefined) ctx.plan.serviceSelectors.push({ service: canary.stableService, hash: stableHash });
-    if (canary.canaryService !== undefined) {
-      ctx.plan.serviceSelectors.push({ service: canary.canaryService, hash: status.abort === true ? stableHash : ctx.hash });
-    }
-  }
-  ctx.plan.serviceSelectors = ctx.plan.serviceSelectors.filter(({ service, hash }) =>
-    observed.services.get(service)?.spec?.selector?.[podTemplateHashLabel] !== hash);
+  planTraffic(ctx);
 
   planPodMetadata(ctx);
   if (status.abort !== true) planRestart(ctx, restartBudget(ctx));
   pruneHistory(ctx);
   summarize(ctx, analysis.finish());
-  planWorkloadScaleDown(ctx, observed.workload);
+  planWorkloadSource(ctx);
   return finish(ctx);
+}
+
+/** The writes of every router the Rollout's traffic goes through, for the intent the strategy planned. */
+function planTraffic(ctx: PlanContext): void {
+  const intent = ctx.plan.traffic;
+  if (intent === undefined) return;
+  const observed: ObservedTraffic = {
+    namespace: ctx.rollout.metadata.namespace ?? 'default',
+    owner: ctx.rollout.metadata.name ?? '',
+    services: ctx.observed.services,
+  };
+  for (const { router } of routersFor(ctx.rollout)) ctx.plan.writes.push(...routeTraffic(router, intent, observed));
 }
 
 function specIssues(observed: ObservedRollout): SpecIssue[] {

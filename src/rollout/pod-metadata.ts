@@ -1,4 +1,4 @@
-import type { V1Affinity, V1PodAffinityTerm } from '@kubernetes/client-node';
+import type { Affinity } from '../api/kubernetes.ts';
 import type { AntiAffinity, PodTemplateMetadata } from '../api/rollout.ts';
 import type { PlanContext } from './context.ts';
 import { ephemeralMetadataAnnotation, podTemplateHashLabel } from '../api/labels.ts';
@@ -75,8 +75,8 @@ function diff(had: Record<string, string>, want: Record<string, string>): Record
  * The anti-affinity rule injected into a new canary or preview ReplicaSet: keep its pods off the nodes that run the
  * stable pods, so a bad node does not take both versions down together.
  */
-export function antiAffinityFor(existing: V1Affinity | undefined, rule: AntiAffinity, stableHash: string): V1Affinity {
-  const term: V1PodAffinityTerm = {
+export function antiAffinityFor(existing: Affinity | undefined, rule: AntiAffinity, stableHash: string): Affinity {
+  const term: NonNullable<NonNullable<Affinity['podAntiAffinity']>['requiredDuringSchedulingIgnoredDuringExecution']>[number] = {
     labelSelector: { matchExpressions: [{ key: podTemplateHashLabel, operator: 'In', values: [stableHash] }] },
     topologyKey: 'kubernetes.io/hostname',
   };

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { V1ReplicaSet, V1Service } from '@kubernetes/client-node';
+import type { ReplicaSet, Service } from '../api/kubernetes.ts';
 import { isCompletedAnalysisPhase, type AnalysisRun, type AnalysisTemplate } from '../api/analysis.ts';
 import type { AnalysisPhase, Rollout } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
@@ -8,6 +8,7 @@ import { planRollout } from './plan.ts';
 import { type PlannedEvent, type RolloutPlan } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
+import { applyMergePatch, describeTarget, type ObjectWrite } from '../traffic/writes.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become
@@ -18,8 +19,8 @@ import { podTemplateHashLabel } from '../api/labels.ts';
  */
 export class Simulation {
   rollout: Rollout;
-  replicaSets: V1ReplicaSet[] = [];
-  services = new Map<string, V1Service>();
+  replicaSets: ReplicaSet[] = [];
+  services = new Map<string, Service>();
   events: PlannedEvent[] = [];
   now = new Date('2026-01-01T00:00:00Z');
   unavailable = new Set<string>();
@@ -61,9 +62,8 @@ export class Simulation {
       changed = true;
     }
     this.replicaSets = this.replicaSets.filter((rs) => !plan.deleteReplicaSets.includes(rs.metadata?.name ?? ''));
-    for (const { service, hash } of plan.serviceSelectors) {
-      const svc = this.services.get(service);
-      if (svc?.spec?.selector !== undefined) svc.spec.selector = { ...svc.spec.selector, [podTemplateHashLabel]: hash };
+    for (const write of plan.writes) {
+      this.#applyWrite(write);
       changed = true;
     }
     if (this.#applyAnalysis(plan)) changed = true;
@@ -121,6 +121,13 @@ export class Simulation {
     return this.events.map((e) => e.reason);
   }
 
+  /** The routers' writes, applied to the simulated Services as the API server would apply a merge patch. */
+  #applyWrite(write: ObjectWrite): void {
+    const svc = write.target.kind === 'Service' ? this.services.get(write.target.name) : undefined;
+    if (svc === undefined || write.type !== 'merge') throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(write.target)}`);
+    this.services.set(write.target.name, applyMergePatch(svc, write.patch) as Service);
+  }
+
   #applyAnalysis(plan: RolloutPlan): boolean {
     for (const created of plan.createAnalysisRuns) {
       const run: AnalysisRun = { ...structuredClone(created), status: { phase: 'Pending' } };
@@ -139,7 +146,7 @@ export class Simulation {
     return plan.createAnalysisRuns.length + plan.terminateAnalysisRuns.length + plan.deleteAnalysisRuns.length > 0;
   }
 
-  private rs(name: string): V1ReplicaSet {
+  private rs(name: string): ReplicaSet {
     const rs = this.replicaSets.find((r) => r.metadata?.name === name);
     if (rs === undefined) throw new Error(`plan refers to unknown ReplicaSet ${name}`);
     return rs;

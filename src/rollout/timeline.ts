@@ -3,6 +3,7 @@ import { validateRolloutSchema } from '../api/validate.ts';
 import { formatDuration, parseDuration } from '../util/duration.ts';
 import { currentSetWeight } from './canary.ts';
 import { Simulation } from './simulate.ts';
+import { referencedServices } from '../traffic/service-selector.ts';
 import { validateRollout, type SpecIssue } from './validate.ts';
 
 /** How long the rollout stays on a row before it moves on. */
@@ -72,13 +73,6 @@ export class InvalidRolloutError extends Error {
   }
 }
 
-/** The Services a Rollout names. A plan runs without a cluster, so they are taken to exist. */
-export function referencedServices(rollout: Rollout): string[] {
-  const { canary, blueGreen } = rollout.spec.strategy ?? {};
-  return [canary?.canaryService, canary?.stableService, blueGreen?.activeService, blueGreen?.previewService]
-    .filter((name): name is string => name !== undefined && name !== '');
-}
-
 /** What the controller would report as InvalidSpec for this object, Services assumed present. */
 export function rolloutIssues(obj: unknown): SpecIssue[] {
   const schema = validateRolloutSchema(obj).map((i) => ({ field: i.path === '' ? 'rollout' : i.path, message: i.message }));
@@ -132,6 +126,7 @@ export function planTimeline(input: Rollout, options: TimelineOptions = {}): Tim
   const issues = rolloutIssues(rollout);
   if (issues.length > 0) throw new InvalidRolloutError(name, issues);
 
+  // A plan runs without a cluster, so the Services the Rollout names are taken to exist.
   const sim = new Simulation(rollout, referencedServices(rollout));
   drive(sim, { waitedMs: 0, promoted: false }, '', () => undefined);
   const previousHash = sim.rollout.status?.stableRS ?? '';

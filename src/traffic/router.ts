@@ -1,0 +1,110 @@
+import type { Service } from '../api/kubernetes.ts';
+import type { HeaderRoutingMatch, Rollout, RouteMatch } from '../api/rollout.ts';
+import type { Informer, InformerFactory } from '../runtime/informer.ts';
+import type { DeepReadonly } from '../runtime/objects.ts';
+import type { ObjectWrite } from './writes.ts';
+
+/** A Service that should select the pods of one version (canary/stable, active/preview). */
+export interface ServiceTarget {
+  service: string;
+  /** The version's pod template hash. */
+  hash: string;
+}
+
+/** A managed route (setHeaderRoute): requests that match go to the canary. */
+export interface HeaderRoute {
+  name: string;
+  match: HeaderRoutingMatch[];
+}
+
+/** A managed route (setMirrorRoute): a copy of `percentage` percent of the matching requests goes to the canary. */
+export interface MirrorRoute {
+  name: string;
+  match: RouteMatch[];
+  percentage: number;
+}
+
+/**
+ * How traffic should be split once this pass is applied: what the release wants, not how a provider does it.
+ * The canary and blue-green planners compute it purely from the observed objects; routers turn it into writes.
+ */
+export interface TrafficIntent {
+  /** Pod template hash of the version most traffic goes to: the stable one (the active one in blue-green). */
+  stableHash: string;
+  /** Pod template hash of the version being released (canary, preview); equals stableHash when nothing is. */
+  canaryHash: string;
+  /** Percent of traffic the canary should receive, 0–100: the weight the current step wants. */
+  weight: number;
+  /** Header routes in force (setHeaderRoute steps), in the order they were set. */
+  headerRoutes: HeaderRoute[];
+  /** Mirror routes in force (setMirrorRoute steps). */
+  mirrorRoutes: MirrorRoute[];
+  /** Services that select exactly one version each. */
+  services: ServiceTarget[];
+}
+
+/** What routers read: the release's namespace and owner, and the objects they route through, from their informers. */
+export interface ObservedTraffic {
+  namespace: string;
+  /** Name of the object the routes belong to (the Rollout): recorded in managed-by annotations. */
+  owner: string;
+  /** The Services the release references, by name; missing ones are absent. */
+  services: ReadonlyMap<string, Service>;
+}
+
+/**
+ * One way of steering traffic between two versions (DESIGN.md's traffic router). Every method is pure: it compares
+ * the intent with the observed objects and returns only the writes that differ — none in a steady state — so a
+ * router is table-tested without a cluster and `aviary plan` can show what it would do. What a router cannot do
+ * (a Service selector cannot route by header) it documents and returns no writes for; validation refuses the steps
+ * that would need it.
+ */
+export interface TrafficRouter {
+  readonly name: string;
+  /** Writes that give the canary `intent.weight` percent of the traffic (and the stable version the rest). */
+  setWeight(intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[];
+  /** Writes that bring the managed header routes to `intent.headerRoutes`. */
+  setHeaderRoute(intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[];
+  /** Writes that bring the managed mirror routes to `intent.mirrorRoutes`. */
+  setMirrorRoute(intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[];
+  /**
+   * Whether the observed objects carry the intent: true when they do, false while the provider has not caught up,
+   * undefined when this router cannot tell (as Argo Rollouts' VerifyWeight returning nil).
+   */
+  verify(intent: TrafficIntent, observed: ObservedTraffic): boolean | undefined;
+  /** Writes that remove every route this router added for the release (header and mirror routes). */
+  removeManagedRoutes(observed: ObservedTraffic): ObjectWrite[];
+  /** Writes once the release is complete (canary = stable): what the router leaves behind for the next one. */
+  finalize(intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[];
+}
+
+/** An informer a router reads, with the names of its objects a Rollout references (a change enqueues those Rollouts). */
+export interface RouterInformer {
+  informer: Informer;
+  referencedBy: (rollout: DeepReadonly<Rollout>) => readonly string[];
+}
+
+/** A router's informers, started on the controller's shared factory. */
+export interface RouterInformers {
+  watched: readonly RouterInformer[];
+  /** What the router reads of one Rollout, copied out of the caches (the planner may keep it). */
+  observe(rollout: DeepReadonly<Rollout>): Partial<ObservedTraffic>;
+}
+
+/** A router as the registry lists it: which Rollouts it serves and what it watches. */
+export interface RouterDefinition {
+  readonly router: TrafficRouter;
+  /** Whether the Rollout's traffic goes through this router. */
+  appliesTo(rollout: DeepReadonly<Rollout>): boolean;
+  informers(factory: InformerFactory, namespace: string | undefined): RouterInformers;
+}
+
+/**
+ * The writes one router makes for an intent: weight, header and mirror routes, and — once the release is complete —
+ * removal of its managed routes and its final state.
+ */
+export function routeTraffic(router: TrafficRouter, intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[] {
+  const writes = [...router.setWeight(intent, observed), ...router.setHeaderRoute(intent, observed), ...router.setMirrorRoute(intent, observed)];
+  if (intent.canaryHash === intent.stableHash) writes.push(...router.removeManagedRoutes(observed), ...router.finalize(intent, observed));
+  return writes;
+}

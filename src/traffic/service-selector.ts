@@ -1,0 +1,79 @@
+import type { Service } from '../api/kubernetes.ts';
+import { managedByAnnotation, podTemplateHashLabel } from '../api/labels.ts';
+import type { Rollout } from '../api/rollout.ts';
+import { thaw, type DeepReadonly } from '../runtime/objects.ts';
+import type { ObservedTraffic, RouterDefinition, TrafficRouter } from './router.ts';
+import type { ObjectWrite } from './writes.ts';
+
+/** The Services a Rollout names (canary/stable, active/preview), whose existence and selectors its plan depends on. */
+export function referencedServices(rollout: DeepReadonly<Rollout>): string[] {
+  const { canary, blueGreen } = rollout.spec.strategy ?? {};
+  return [canary?.canaryService, canary?.stableService, blueGreen?.activeService, blueGreen?.previewService]
+    .filter((s): s is string => s !== undefined && s !== '');
+}
+
+/** The pod template hash a Service selects, if it selects one version. */
+export function selectedHash(service: DeepReadonly<Service> | undefined): string | undefined {
+  return service?.spec?.selector?.[podTemplateHashLabel];
+}
+
+/**
+ * The first router, and the one every Rollout has: each named Service selects one version through the
+ * rollouts-pod-template-hash label (and carries the managed-by annotation, as Argo Rollouts writes it). A
+ * selector sends all of a Service's traffic to one version, so the weight is not the router's to set — without a
+ * mesh or gateway it follows from the pod counts, and the intent's weight is what the step wants. It adds no
+ * routes, so header and mirror routes, their removal and finalize are no writes; validation refuses the steps
+ * that need them.
+ */
+export const serviceSelectorRouter: TrafficRouter = {
+  name: 'service-selector',
+  setWeight(intent, observed) {
+    return intent.services
+      .filter(({ service, hash }) => selectedHash(observed.services.get(service)) !== hash)
+      .map(({ service, hash }) => selectorWrite(observed, service, hash));
+  },
+  setHeaderRoute: () => [],
+  setMirrorRoute: () => [],
+  verify(intent, observed) {
+    return intent.services.every(({ service, hash }) => selectedHash(observed.services.get(service)) === hash);
+  },
+  removeManagedRoutes: () => [],
+  finalize: () => [],
+};
+
+function selectorWrite(observed: ObservedTraffic, service: string, hash: string): ObjectWrite {
+  return {
+    type: 'merge',
+    target: { apiVersion: 'v1', kind: 'Service', plural: 'services', namespace: observed.namespace, name: service },
+    patch: { metadata: { annotations: { [managedByAnnotation]: observed.owner } }, spec: { selector: { [podTemplateHashLabel]: hash } } },
+  };
+}
+
+/** Registry entry: every Rollout; Services are watched stripped to the fields the plan reads. */
+export const serviceSelector: RouterDefinition = {
+  router: serviceSelectorRouter,
+  appliesTo: () => true,
+  informers(factory, namespace) {
+    const services = factory.informer<Service>({
+      resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+      transform: (svc) => ({
+        apiVersion: svc.apiVersion,
+        kind: svc.kind,
+        metadata: { name: svc.metadata?.name, namespace: svc.metadata?.namespace, resourceVersion: svc.metadata?.resourceVersion },
+        spec: { selector: svc.spec?.selector },
+      }),
+      ...(namespace === undefined ? {} : { namespace }),
+    });
+    return {
+      watched: [{ informer: services, referencedBy: referencedServices }],
+      observe(rollout) {
+        const found = new Map<string, Service>();
+        for (const name of referencedServices(rollout)) {
+          const svc = services.getByName(rollout.metadata.namespace, name);
+          if (svc !== undefined) found.set(name, thaw<Service>(svc));
+        }
+        return { services: found };
+      },
+    };
+  },
+};

@@ -1,0 +1,74 @@
+import type { KubeObject } from '../runtime/objects.ts';
+import { isNotFound, PatchType, resourcePath, type KubeClient } from '../runtime/rest.ts';
+
+/** The named object a write goes to. */
+export interface WriteTarget {
+  apiVersion: string;
+  kind: string;
+  /** The resource's plural, as in its REST path (services, httproutes, ...). */
+  plural: string;
+  /** Absent for cluster-scoped objects. */
+  namespace?: string;
+  name: string;
+}
+
+/** One operation of a JSON patch (RFC 6902). */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'test' | 'move' | 'copy';
+  path: string;
+  value?: unknown;
+  from?: string;
+}
+
+interface WriteBase {
+  target: WriteTarget;
+  /** A missing object is not an error (it is gone; the next plan sees that). Default false. */
+  ignoreNotFound?: boolean;
+}
+
+/**
+ * One write to one named object, as precise as the change: a merge patch names only the fields it sets, a JSON
+ * patch can `test` a value before it replaces it (so two writers never overwrite each other's list entries), and
+ * apply takes ownership of exactly the fields of `object` under `fieldManager`. Planners (pure) produce them; an
+ * executor applies them in order with `applyWrites`.
+ */
+export type ObjectWrite =
+  | (WriteBase & { type: 'merge'; patch: Record<string, unknown> })
+  | (WriteBase & { type: 'json'; patch: readonly JsonPatchOperation[] })
+  | (WriteBase & { type: 'apply'; object: KubeObject; fieldManager: string });
+
+/** `Service default/web`: how a write names its object in logs and errors. */
+export function describeTarget(target: WriteTarget): string {
+  return `${target.kind} ${target.namespace === undefined ? '' : `${target.namespace}/`}${target.name}`;
+}
+
+/** Applies the writes in order; the first failure stops the rest (the next reconcile plans again from fresh data). */
+export async function applyWrites(client: KubeClient, writes: readonly ObjectWrite[], signal: AbortSignal): Promise<void> {
+  for (const write of writes) {
+    const { target } = write;
+    const path = resourcePath(target.apiVersion, target.plural, target.namespace, target.name);
+    try {
+      if (write.type === 'apply') {
+        await client.request({ method: 'PATCH', path, body: write.object, contentType: PatchType.apply, query: { fieldManager: write.fieldManager, force: true }, signal });
+      } else {
+        await client.request({ method: 'PATCH', path, body: write.patch, contentType: write.type === 'merge' ? PatchType.merge : PatchType.json, signal });
+      }
+    } catch (error) {
+      if (write.ignoreNotFound === true && isNotFound(error)) continue;
+      throw error;
+    }
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The object a merge patch (RFC 7386) makes of `target`, as the API server computes it: for simulations and tests. */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return structuredClone(patch);
+  const result = new Map(Object.entries(isPlainObject(target) ? target : {}));
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) result.delete(key);
+    else result.set(key, applyMergePatch(result.get(key), value));
+  }
+  return Object.fromEntries(result);
+}
