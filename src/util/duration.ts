@@ -3,7 +3,7 @@
  * (werf.io/no-activity-timeout, ...) and command-line flags (--timeout, --in, ...):
  *
  *   duration = seconds | go-duration
- *   seconds  = digits [ "." digits ]                         a bare number of seconds: 30, 1.5
+ *   seconds  = digits                                        a bare whole number of seconds: 30
  *   go-duration = 1*( decimal unit )                         Go's time.ParseDuration syntax: 1h30m, 500ms, 2s, 1.5h
  *   decimal  = digits [ "." [ digits ] ] | "." digits
  *   unit     = "ns" | "us" | "µs" | "μs" | "ms" | "s" | "m" | "h"
@@ -11,12 +11,13 @@
  * Leading and trailing blanks are ignored. There is no sign (a negative wait means nothing here), no blank inside,
  * and no day unit (Go has none). Bare numbers are seconds because that is what people coming from the peers write:
  * Argo Rollouts pause durations are an int-or-string (`duration: 30`, `duration: "30"`) and kubedog's timeouts are
- * seconds; a fraction (`1.5`) is accepted as well. A number (not a string) is a number of seconds too.
+ * seconds. A bare fraction (`"1.5"`) is refused, as Argo Rollouts and the CRD's pattern refuse it (write `1500ms`);
+ * a JSON number (not a string) is a number of seconds and may have a fraction.
  * docs/track.md describes the grammar for users.
  */
 const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-const bareSeconds = /^\d+(?:\.\d+)?$/;
+const bareSeconds = /^\d+$/;
 const goPart = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
 /** Parses a duration of the grammar above into milliseconds, or returns undefined when it does not fit. */
