@@ -9,7 +9,7 @@
 import { apiGroups, apiVersionOf, type ApiGroup } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { findRollout, rolloutNotFoundMessage, type FoundRollout } from '../rollout/ref.ts';
-import { KubeconfigError, loadKubeConnection } from '../runtime/kubeconfig.ts';
+import { loadKubeConnection } from '../runtime/kubeconfig.ts';
 import { isApiError, KubeClient, resourcePath, type ApiErrorLike } from '../runtime/rest.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
 
@@ -40,21 +40,13 @@ export function rolloutGroups(flag: string | undefined): readonly ApiGroup[] {
 
 export function connect(flags: KubeFlags): CliKube {
   const groups = rolloutGroups(flags.group);
-  let connection;
-  try {
-    connection = loadKubeConnection({ ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }), ...(flags.context === undefined ? {} : { context: flags.context }) });
-  } catch (error) {
-    if (error instanceof KubeconfigError) {
-      const hint = flags.kubeconfig === undefined && /no kubeconfig found/.test(error.message) ? ' (or start the local cluster: `aviary cluster up`, then `export KUBECONFIG=$(aviary cluster kubeconfig)`)' : '';
-      throw new ExitError(`${error.message}${hint}`, ExitCode.usage, { cause: error });
-    }
-    throw error;
-  }
+  // A KubeconfigError is an ExitError (usage) whose message already says what to do.
+  const connection = loadKubeConnection({ kubeconfig: flags.kubeconfig, context: flags.context });
   const namespace = flags.namespace ?? connection.namespace;
   return { client: new KubeClient(connection, { userAgent: 'aviary-cli', requestTimeoutMs: 15_000 }), namespace, groups, server: connection.server };
 }
 
-/** A failure to talk to the API server, as a ExitError that says what was asked and what went wrong. */
+/** A failure to talk to the API server, as an ExitError that says what was asked and what went wrong. */
 export function apiFailure(kube: CliKube, what: string, error: unknown): ExitError {
   if (error instanceof ExitError) return error;
   if (isApiError(error)) {
