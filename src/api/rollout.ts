@@ -4,7 +4,7 @@
  * `aviary lint` and the controller all derive from it.
  *
  * Deliberate simplification: `spec.template.spec` (a core/v1 PodSpec) is not spelled out. It is an object with
- * `x-kubernetes-preserve-unknown-fields`, typed as the client library's V1PodSpec. This keeps the CRDs small; the
+ * `x-kubernetes-preserve-unknown-fields`, typed as src/api/kubernetes.ts's PodSpec. This keeps the CRDs small; the
  * pods' own API validation still applies when the ReplicaSets are created.
  *
  * Aviary extensions (absent from Argo's schema, where such fields are silently pruned):
@@ -13,7 +13,7 @@
  * - Validation the API server enforces at admission (CEL rules, ranges) where Argo reports InvalidSpec later.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { V1PodSpec } from '@kubernetes/client-node';
+import type { PodSpec } from './kubernetes.ts';
 import { Optional, Type, type Static } from '@sinclair/typebox';
 import {
   celRule,
@@ -550,7 +550,7 @@ export const WorkloadRef = Type.Object({
 
 export const PodTemplateSpec = Type.Object({
   metadata: Optional(PodTemplateMetadataSchema),
-  spec: Optional(PreservedObject<V1PodSpec>({ description: 'A core/v1 PodSpec.' })),
+  spec: Optional(PreservedObject<PodSpec>({ description: 'A core/v1 PodSpec.' })),
 });
 
 export const RollbackWindowSpec = Type.Object({ revisions: Optional(Int32({ minimum: 0 })) });
