@@ -2,7 +2,8 @@ import type { PlanContext } from './context.ts';
 import type { PodView } from './observed.ts';
 
 /**
- * spec.restartAt: replaces every pod created before that time, at most `maxUnavailable` missing at once
+ * spec.restartAt: replaces every pod created before that time, at most `maxUnavailable` missing at once —
+ * counting pods that are not ready, not yet created, or removed by a scale-down planned in the same pass
  * (evictions, so PodDisruptionBudgets are honoured) — stable pods first, then older revisions, the canary last,
  * so the version serving most traffic is refreshed first while the canary keeps running. Done when no pod older
  * than restartAt remains: status.restartedAt records it.
@@ -23,9 +24,14 @@ export function planRestart(ctx: PlanContext, maxUnavailable: number): void {
     ctx.event('Normal', 'RolloutRestarted', `Rollout restarted: all pods created before ${restartAt} were replaced`);
     return;
   }
+  // At least one at a time, so maxUnavailable 0 still restarts (as Argo Rollouts).
+  const allowed = Math.max(1, maxUnavailable);
   const unavailable = pods.filter((p) => p.deleting || !p.ready).length +
     ctx.views.reduce((n, v) => n + Math.max(0, v.current - v.created), 0);
-  const budget = Math.max(1, maxUnavailable) - unavailable;
+  // Scale-downs planned in this same pass take pods away too: a ReplicaSet keeps at most `current` of its
+  // available pods (its controller deletes unready ones first), and only what is left above the floor may go.
+  const availableAfterScaling = ctx.views.reduce((n, v) => n + Math.min(v.available, v.current), 0);
+  const budget = Math.min(allowed - unavailable, availableAfterScaling - (ctx.replicas - allowed));
   if (budget <= 0) return;
   const stableHash = ctx.status.stableRS;
   const rank = (p: PodView): number => (p.hash === stableHash ? 0 : p.hash === ctx.hash ? 2 : 1);
