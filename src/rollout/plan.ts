@@ -169,7 +169,10 @@ function summarize(ctx: PlanContext, analysis: AnalysisSummary): void {
       const message = `ReplicaSet "${rsName}" has timed out progressing.`;
       set('Progressing', 'False', 'ProgressDeadlineExceeded', message);
       ctx.event('Warning', 'ProgressDeadlineExceeded', message, 'trailing');
-      if (rollout.spec.progressDeadlineAbort === true) status.abort = true;
+      // As in Argo Rollouts, an abort needs a stable revision to go back to: a first revision that misses its
+      // deadline is reported (Progressing False, Degraded) and keeps trying.
+      const stable = ctx.stableRS;
+      if (rollout.spec.progressDeadlineAbort === true && stable !== undefined && stable.hash !== ctx.hash) status.abort = true;
     } else {
       if (countsMoved) conditions = conditions.filter((c) => c.type !== 'Progressing');
       set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);
