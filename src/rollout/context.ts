@@ -1,4 +1,4 @@
-import type { PodTemplateSpec as KubePodTemplateSpec, ReplicaSet } from '../api/kubernetes.ts';
+import type { ReplicaSet } from '../api/kubernetes.ts';
 import type { AntiAffinity, PauseCondition, Rollout, RolloutStatus } from '../api/rollout.ts';
 import { antiAffinityFor } from './pod-metadata.ts';
 import { podTemplateHash } from './hash.ts';
@@ -189,8 +189,7 @@ export function buildReplicaSet(rollout: Rollout, workload: Workload, hash: stri
         matchLabels: { ...(selector?.matchLabels ?? {}), [podTemplateHashLabel]: hash },
         ...(selector?.matchExpressions === undefined ? {} : { matchExpressions: selector.matchExpressions }),
       },
-      // The Rollout schema types the pod spec as client-node's V1PodSpec; on the wire its Date fields are strings.
-      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } } as KubePodTemplateSpec,
+      template: { ...template, metadata: { ...(template.metadata ?? {}), labels: podLabels } },
     },
   };
 }
