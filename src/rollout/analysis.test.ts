@@ -5,22 +5,12 @@ import type { AnalysisPhase, BlueGreenStrategy, CanaryStep, CanaryStrategy, Roll
 import { analysisRunName, resolveAnalyses, runsBeyondHistory, type HistoryRun } from './analysis.ts';
 import { planRollout } from './plan.ts';
 import { Simulation } from './simulate.ts';
+import { testRollout } from './testing.ts';
 
 const check = { templates: [{ templateName: 'check' }] };
 
 function rollout(strategy: Rollout['spec']['strategy'], extra: Partial<Rollout['spec']> = {}): Rollout {
-  return {
-    apiVersion: 'aviary.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', generation: 1 },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-      strategy,
-      ...extra,
-    },
-  };
+  return testRollout({ strategy, ...extra });
 }
 
 const canary = (steps: CanaryStep[], more: Partial<CanaryStrategy> = {}): Rollout => rollout({ canary: { steps, ...more } });

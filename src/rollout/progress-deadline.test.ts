@@ -4,6 +4,7 @@ import type { Rollout, RolloutStrategy } from '../api/rollout.ts';
 import { getCondition } from './conditions.ts';
 import { podTemplateHash } from './hash.ts';
 import { Simulation } from './simulate.ts';
+import { testRollout } from './testing.ts';
 
 // progressDeadlineAbort aborts an update that misses progressDeadlineSeconds — back to the stable revision. Like
 // Argo Rollouts, a first revision has nothing to go back to: it is reported (Progressing False with
@@ -13,19 +14,7 @@ const canary: RolloutStrategy = { canary: { steps: [{ setWeight: 50 }, { pause: 
 const blueGreen: RolloutStrategy = { blueGreen: { activeService: 'web-active' } };
 
 function rollout(strategy: RolloutStrategy): Rollout {
-  return {
-    apiVersion: 'aviary.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', generation: 1 },
-    spec: {
-      replicas: 2,
-      progressDeadlineSeconds: 10,
-      progressDeadlineAbort: true,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-      strategy,
-    },
-  };
+  return testRollout({ progressDeadlineSeconds: 10, progressDeadlineAbort: true, strategy });
 }
 
 function setImage(r: Rollout, image: string): void {

@@ -6,6 +6,7 @@ import { canaryFenceposts } from './int-or-percent.ts';
 import type { PodView, RolloutPlan } from './observed.ts';
 import { planRollout } from './plan.ts';
 import { Simulation } from './simulate.ts';
+import { testRollout } from './testing.ts';
 
 // A restart planned in the same pass as a scale-down: the pods the scale-down removes count against
 // maxUnavailable like the ones evicted, so the two together never leave fewer than replicas − maxUnavailable
@@ -14,17 +15,7 @@ import { Simulation } from './simulate.ts';
 const restartAt = '2025-12-31T23:30:00Z';
 
 function rollout(replicas: number, canary: Partial<CanaryStrategy>): Rollout {
-  return {
-    apiVersion: 'aviary.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', generation: 1 },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-      strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], ...canary } },
-    },
-  };
+  return testRollout({ replicas, strategy: { canary: { steps: [{ setWeight: 50 }, { pause: {} }], ...canary } } });
 }
 
 /** The available pods of every ReplicaSet, all created before restartAt. */

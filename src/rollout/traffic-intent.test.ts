@@ -4,22 +4,13 @@ import type { Rollout, RolloutStrategy } from '../api/rollout.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
 import { Simulation } from './simulate.ts';
 import type { TrafficIntent } from '../traffic/router.ts';
+import { testRollout } from './testing.ts';
 
 // The traffic intent each pass plans (desired weight, routes, which Service selects which version), and the
 // writes the routers make of it: the canary and blue-green planners decide, the routers only translate.
 
 function rollout(strategy: RolloutStrategy, replicas = 4): Rollout {
-  return {
-    apiVersion: 'aviary.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'shop', uid: 'uid-1', generation: 1 },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-      strategy,
-    },
-  };
+  return testRollout({ replicas, strategy }, 'shop');
 }
 
 function update(sim: Simulation): void {
