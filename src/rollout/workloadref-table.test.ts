@@ -15,6 +15,10 @@ import { testRollout } from './testing.ts';
 
 const now = new Date('2026-01-01T00:00:00Z');
 
+function templateOf(image: string): { metadata: { labels: Record<string, string> }; spec: { containers: { name: string; image: string }[] } } {
+  return { metadata: { labels: { app: 'web', tier: 'front' } }, spec: { containers: [{ name: 'web', image }] } };
+}
+
 function deployment(image = 'web:1', replicas = 3): Deployment {
   return {
     apiVersion: 'apps/v1',
@@ -23,7 +27,7 @@ function deployment(image = 'web:1', replicas = 3): Deployment {
     spec: {
       replicas,
       selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web', tier: 'front' } }, spec: { containers: [{ name: 'web', image }] } },
+      template: templateOf(image),
     },
   };
 }
@@ -45,8 +49,8 @@ function image(plan: RolloutPlan): string | undefined {
  * The referencing Rollout settled at Healthy: a Simulation of the equivalent Rollout (same template, same selector)
  * reaches the same ReplicaSets, which the referencing Rollout then finds by hash.
  */
-function healthyReferencing(ref: Partial<WorkloadRef>, workload: Deployment): { sim: Simulation; rollout: Rollout } {
-  const equivalent = testRollout({ template: workload.spec?.template, selector: workload.spec?.selector });
+function healthyReferencing(ref: Partial<WorkloadRef>, image = 'web:1'): { sim: Simulation; rollout: Rollout } {
+  const equivalent = testRollout({ template: templateOf(image), selector: { matchLabels: { app: 'web' } } });
   const sim = new Simulation(equivalent);
   sim.settle();
   assert.equal(sim.phase(), 'Healthy');
@@ -79,14 +83,14 @@ describe('workloadRef: where the pods come from', () => {
   });
 
   it('starts a new revision when the Deployment template changes', () => {
-    const { sim, rollout } = healthyReferencing({}, deployment('web:1'));
+    const { sim, rollout } = healthyReferencing({});
     const plan = planRollout({ rollout, replicaSets: sim.replicaSets, services: new Map(), workload: deployment('web:2'), now });
     assert.equal(image(plan), 'web:2');
     assert.equal(plan.createReplicaSet?.metadata?.annotations?.['rollout.argoproj.io/revision'], '2');
   });
 
   it('plans nothing new while the Deployment template is the one running', () => {
-    const { sim, rollout } = healthyReferencing({}, deployment());
+    const { sim, rollout } = healthyReferencing({});
     const plan = planRollout({ rollout, replicaSets: sim.replicaSets, services: new Map(), workload: deployment(), now });
     assert.equal(plan.createReplicaSet, undefined);
     assert.deepEqual(plan.scale, []);
@@ -96,7 +100,7 @@ describe('workloadRef: where the pods come from', () => {
 
 describe('workloadRef: what makes the spec invalid', () => {
   const rows: { name: string; rollout: Rollout; workload?: Deployment; message: RegExp }[] = [
-    { name: 'a template as well as the reference', rollout: { ...referencing(), spec: { ...referencing().spec, template: deployment().spec?.template } }, workload: deployment(), message: /spec\.template: must be empty when spec\.workloadRef is set/ },
+    { name: 'a template as well as the reference', rollout: { ...referencing(), spec: { ...referencing().spec, template: templateOf('web:1') } }, workload: deployment(), message: /spec\.template: must be empty when spec\.workloadRef is set/ },
     { name: 'a Deployment that does not exist', rollout: referencing(), message: /spec\.workloadRef\.name: deployment "web-deploy" not found/ },
     { name: 'a kind other than Deployment', rollout: referencing({ kind: 'StatefulSet' }), message: /spec\.workloadRef: only apps\/v1 Deployment is supported/ },
   ];
@@ -128,7 +132,7 @@ describe('workloadRef: scaleDown of the Deployment', () => {
   for (const row of rows) {
     const state = row.healthy ? 'Healthy' : `${String(row.available ?? 0)} of 2 available`;
     it(`${row.scaleDown ?? '(default)'}, ${state}: ${row.expect === undefined ? 'left alone' : `scaled to ${String(row.expect)}`}`, () => {
-      const { sim, rollout } = healthyReferencing(row.scaleDown === undefined ? {} : { scaleDown: row.scaleDown }, deployment());
+      const { sim, rollout } = healthyReferencing(row.scaleDown === undefined ? {} : { scaleDown: row.scaleDown });
       if (!row.healthy) {
         const rs = sim.replicaSets[0];
         assert.ok(rs?.status !== undefined);
@@ -142,7 +146,7 @@ describe('workloadRef: scaleDown of the Deployment', () => {
   }
 
   it('never scales the Deployment back up', () => {
-    const { sim, rollout } = healthyReferencing({ scaleDown: 'progressively' }, deployment());
+    const { sim, rollout } = healthyReferencing({ scaleDown: 'progressively' });
     const rs = sim.replicaSets[0];
     assert.ok(rs?.status !== undefined);
     rs.status = { ...rs.status, readyReplicas: 0, availableReplicas: 0 };
