@@ -36,8 +36,6 @@ export interface TemplateCatalog {
   clusterTemplates: ReadonlyMap<string, ClusterAnalysisTemplate>;
 }
 
-export const emptyCatalog: TemplateCatalog = { templates: new Map(), clusterTemplates: new Map() };
-
 /** What Rollout-side argument values are taken from. */
 export interface ArgumentSources {
   /** The Rollout as stored (fieldRef paths address it, status included). */

@@ -26,6 +26,7 @@ import { indefinitePause, promote, type IndefinitePause } from './promote.ts';
 import { formatView, progressView, type Paint } from './render.ts';
 import { needsPrometheus, pointAtPrometheus, startDemoMetrics, type DemoMetrics } from './metrics.ts';
 import { loadExample, scenario, type ScenarioName } from './scenarios.ts';
+import { podTemplateHashLabel, revisionAnnotation } from '../api/labels.ts';
 
 /** Marks namespaces the demo created, the only ones it will delete to start afresh. */
 export const demoNamespaceLabel = 'aviary.dev/demo';
@@ -311,7 +312,7 @@ async function releaseUntilRolledBack(options: ReleaseOptions, stableBefore: str
     const verdict = outcome(rollout, generation);
     if (verdict === 'healthy') return 'healthy' as const;
     if (verdict !== 'degraded' || rollout?.status?.abort !== true || rollout.status.stableRS !== stableBefore) return undefined;
-    const canary = state.replicaSets.find((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === rollout.status?.currentPodHash);
+    const canary = state.replicaSets.find((rs) => rs.metadata?.labels?.[podTemplateHashLabel] === rollout.status?.currentPodHash);
     return canary !== undefined && (canary.spec?.replicas ?? 0) === 0 && (canary.status?.replicas ?? 0) === 0 ? 'rolled back' as const : undefined;
   }, signal);
   const rollout = observer.state().rollout;
@@ -371,8 +372,8 @@ function enterPressed(input: NodeJS.ReadableStream, signal: AbortSignal): Promis
 }
 
 function revisionOf(state: ObservedState, hash: string | undefined): string {
-  const rs = state.replicaSets.find((r) => r.metadata?.labels?.['rollouts-pod-template-hash'] === hash);
-  return rs?.metadata?.annotations?.['rollout.argoproj.io/revision'] ?? '?';
+  const rs = state.replicaSets.find((r) => r.metadata?.labels?.[podTemplateHashLabel] === hash);
+  return rs?.metadata?.annotations?.[revisionAnnotation] ?? '?';
 }
 
 function seconds(ms: number): string {

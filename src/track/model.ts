@@ -121,26 +121,6 @@ export function selectorString(selector: LabelSelector | undefined): string | un
   return parts.length === 0 ? undefined : parts.join(',');
 }
 
-/** Whether labels satisfy a selector (used to route shared watch events to the right tracker). */
-export function matchesSelector(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (selector === undefined) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const key = e.key ?? '';
-    const has = Object.hasOwn(l, key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has || !values.includes(l[key] ?? '')) return false; break;
-      case 'NotIn': if (has && values.includes(l[key] ?? '')) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
-}
-
 export function isOwnedBy(obj: KObject, uid: string | undefined): boolean {
   return uid !== undefined && (obj.metadata?.ownerReferences ?? []).some((o) => o.uid === uid);
 }

@@ -41,4 +41,3 @@ export interface MapEntry {
   readonly value: Node;
 }
 
-export type NodeKind = Node['kind'];

@@ -27,11 +27,10 @@ import {
   type MetricProvider,
   type ProviderOutcome,
 } from './provider.ts';
-import { analysisMetricNameAnnotation, analysisRunNameAnnotation, analysisRunUidLabel } from '../../api/labels.ts';
+import { analysisMetricNameAnnotation, analysisRunNameAnnotation, analysisRunUidLabel, jobNameLabel } from '../../api/labels.ts';
 
 const type = 'job';
 export const jobNameKey = 'job-name';
-const jobNameLabel = 'batch.kubernetes.io/job-name';
 /** How soon to look at pods again while some are not ready (image pulls); the Job's own changes come by watch. */
 export const podCheckDelayMs = 15_000;
 /** Waiting reasons that mean the image will not arrive without a change: the measurement is Inconclusive. */

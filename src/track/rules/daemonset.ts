@@ -1,6 +1,7 @@
 import { isOwnedBy, type ControllerRevision, type DaemonSet, type Pod } from '../model.ts';
 import { controllerEventProblems, judgePods } from './pod.ts';
 import type { Observed, Status } from './types.ts';
+import { controllerRevisionHashLabel } from '../../api/labels.ts';
 
 export interface DaemonSetFence {
   generation: number;
@@ -10,7 +11,6 @@ export function daemonSetFence(ds: DaemonSet): DaemonSetFence {
   return { generation: ds.metadata?.generation ?? 0 };
 }
 
-const revisionLabel = 'controller-revision-hash';
 
 /**
  * The hash of the DaemonSet's newest ControllerRevision: its pods of the current template carry it as
@@ -23,7 +23,7 @@ export function currentRevisionHash(ds: DaemonSet, revisions: ControllerRevision
     if (best === undefined || (r.revision ?? 0) > (best.revision ?? 0)) best = r;
   }
   if (best === undefined) return undefined;
-  const label = best.metadata?.labels?.[revisionLabel];
+  const label = best.metadata?.labels?.[controllerRevisionHashLabel];
   if (label !== undefined) return label;
   // The revision's name is `<daemonset>-<hash>`.
   const prefix = `${ds.metadata?.name ?? ''}-`;
@@ -52,7 +52,7 @@ export function daemonSetRule(observed: Observed<DaemonSet> & { revisions: Contr
 
   const isTracked = (pod: Pod): boolean => {
     if (!caughtUp) return false;
-    if (hash !== undefined) return pod.metadata?.labels?.[revisionLabel] === hash;
+    if (hash !== undefined) return pod.metadata?.labels?.[controllerRevisionHashLabel] === hash;
     // Without access to ControllerRevisions, fall back to the template generation the controller stamps on pods.
     return pod.metadata?.labels?.['pod-template-generation'] === String(generation);
   };

@@ -1,6 +1,7 @@
 import { conditionOf, isOwnedBy, type Deployment, type Pod, type PodTemplate, type ReplicaSet } from '../model.ts';
 import { controllerEventProblems, isPodReady, judgePods } from './pod.ts';
 import { type Observed, type Status } from './types.ts';
+import { deploymentPodTemplateHashLabel } from '../../api/labels.ts';
 
 export interface DeploymentFence {
   /** metadata.generation when tracking began: nothing older may count as ready. */
@@ -11,7 +12,6 @@ export function deploymentFence(d: Deployment): DeploymentFence {
   return { generation: d.metadata?.generation ?? 0 };
 }
 
-const hashLabel = 'pod-template-hash';
 
 /** JSON with sorted keys, so two equal objects give the same text whatever their key order. */
 export function canonical(value: unknown): string {
@@ -27,7 +27,7 @@ export function canonical(value: unknown): string {
 }
 
 function templateKey(template: PodTemplate | undefined): string {
-  const { [hashLabel]: _hash, ...labels } = template?.metadata?.labels ?? {};
+  const { [deploymentPodTemplateHashLabel]: _hash, ...labels } = template?.metadata?.labels ?? {};
   const metadata: Record<string, unknown> = { ...(template?.metadata ?? {}), labels };
   delete metadata.creationTimestamp;
   return canonical({ metadata, spec: template?.spec });
@@ -57,7 +57,7 @@ export function deploymentRule(observed: Observed<Deployment> & { replicaSets: R
   const status: Status = { state: 'progressing', reasons: [], waitingFor: [], pods: [], problems: [] };
   const caughtUp = observedGeneration >= generation;
   const rs = caughtUp ? newReplicaSet(d, observed.replicaSets) : undefined;
-  const hash = rs?.metadata?.labels?.[hashLabel];
+  const hash = rs?.metadata?.labels?.[deploymentPodTemplateHashLabel];
   if (hash !== undefined) status.revision = hash;
 
   const isTracked = (pod: Pod): boolean => rs !== undefined && isOwnedBy(pod, rs.metadata?.uid);

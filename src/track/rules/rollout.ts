@@ -1,6 +1,7 @@
 import { conditionOf, type Pod, type Rollout } from '../model.ts';
 import { judgePods } from './pod.ts';
 import type { Observed, Status } from './types.ts';
+import { podTemplateHashLabel } from '../../api/labels.ts';
 
 export interface RolloutFence {
   generation: number;
@@ -10,7 +11,6 @@ export function rolloutFence(r: Rollout): RolloutFence {
   return { generation: r.metadata?.generation ?? 0 };
 }
 
-const hashLabel = 'rollouts-pod-template-hash';
 
 /**
  * A Rollout (Aviary's or Argo's shape) succeeds when Healthy at the tracked revision: status.observedGeneration (a
@@ -40,7 +40,7 @@ export function rolloutRule(observed: Observed<Rollout>, fence: RolloutFence): S
   const weight = st.canary?.weights?.canary?.weight;
   if (weight !== undefined) status.details = { ...status.details, weight };
 
-  const isTracked = (pod: Pod): boolean => caughtUp && current !== undefined && pod.metadata?.labels?.[hashLabel] === current;
+  const isTracked = (pod: Pod): boolean => caughtUp && current !== undefined && pod.metadata?.labels?.[podTemplateHashLabel] === current;
   const judged = judgePods(observed.pods, isTracked, observed);
   status.pods = judged.views.map((v) => v.view);
   if (judged.recheckAt !== undefined) status.recheckAt = judged.recheckAt;

@@ -1,6 +1,7 @@
 import type { Pod, StatefulSet } from '../model.ts';
 import { controllerEventProblems, isPodReady, judgePods } from './pod.ts';
 import type { Observed, Status } from './types.ts';
+import { controllerRevisionHashLabel } from '../../api/labels.ts';
 
 export interface StatefulSetFence {
   generation: number;
@@ -10,7 +11,6 @@ export function statefulSetFence(s: StatefulSet): StatefulSetFence {
   return { generation: s.metadata?.generation ?? 0 };
 }
 
-const revisionLabel = 'controller-revision-hash';
 
 /** The ordinal at the end of a StatefulSet pod's name (`db-2` → 2). */
 export function ordinal(pod: Pod): number {
@@ -37,7 +37,7 @@ export function statefulSetRule(observed: Observed<StatefulSet>, fence: Stateful
   const status: Status = { state: 'progressing', reasons: [], waitingFor: [], pods: [], problems: [] };
   if (updateRevision !== undefined) status.revision = updateRevision;
 
-  const isTracked = (pod: Pod): boolean => updateRevision !== undefined && pod.metadata?.labels?.[revisionLabel] === updateRevision;
+  const isTracked = (pod: Pod): boolean => updateRevision !== undefined && pod.metadata?.labels?.[controllerRevisionHashLabel] === updateRevision;
   const judged = judgePods(observed.pods, isTracked, observed);
   status.pods = judged.views.map((v) => v.view);
   if (judged.recheckAt !== undefined) status.recheckAt = judged.recheckAt;

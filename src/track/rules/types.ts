@@ -84,10 +84,6 @@ export interface Observed<T> {
   detection: DetectionSettings;
 }
 
-export function emptyStatus(state: TrackState): Status {
-  return { state, reasons: [], waitingFor: [], pods: [], problems: [] };
-}
-
 /** Keeps the earliest recheck time of two. */
 export function earliest(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;
