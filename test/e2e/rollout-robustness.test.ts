@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { applyYaml } from '../support/kube.ts';
 import { canaryManifest } from '../support/rollouts.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
-import { isApiError } from '../../src/runtime/rest.ts';
+import type { Pod } from '../../src/api/kubernetes.ts';
+import { Informer } from '../../src/runtime/informer.ts';
+import type { DeepReadonly } from '../../src/runtime/objects.ts';
+import { isApiError, KubeClient } from '../../src/runtime/rest.ts';
+import { applyYaml, kubeConfig } from '../support/kube.ts';
 
 describe('Rollout controller robustness', () => {
   const suite = useRolloutSuite('ro-robust');
   const { ns, rollouts } = suite;
+  const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
+  after(() => { client.close(); });
 
   it('marks a Rollout with a missing Service InvalidSpec and Degraded, naming the field, while others proceed', async () => {
     await applyYaml(ns.kc, [canaryManifest('broken', { extra: '      canaryService: does-not-exist' }), canaryManifest('fine')].join('\n---\n'), ns.name);
@@ -88,8 +93,10 @@ describe('Rollout controller robustness', () => {
   });
 
   it('reports ProgressDeadlineExceeded when new pods never become available, and aborts with progressDeadlineAbort', async () => {
+    // The first deploy runs with the default deadline, so a slow machine cannot make it miss one; the short deadline
+    // comes with the update whose pods can never become available, so missing it is the only possible outcome.
     const manifest = (name: string, abort: boolean): string => canaryManifest(name, { replicas: 2, steps: [{ setWeight: 50 }, { pause: {} }] })
-      .replace('  replicas: 2', `  replicas: 2\n  progressDeadlineSeconds: 2\n  progressDeadlineAbort: ${abort}`);
+      .replace('  replicas: 2', `  replicas: 2\n  progressDeadlineAbort: ${String(abort)}`);
     await applyYaml(ns.kc, [manifest('stuck', false), manifest('stuck-abort', true)].join('\n---\n'), ns.name);
     await rollouts.waitForPhase('stuck', 'Healthy');
     await rollouts.waitForPhase('stuck-abort', 'Healthy');
@@ -97,34 +104,46 @@ describe('Rollout controller robustness', () => {
     const unschedulable = { nodeSelector: { 'aviary.dev/no-such-node': 'true' }, containers: [{ name: 'app', image: 'app:2' }] };
     for (const name of ['stuck', 'stuck-abort']) {
       const r = await rollouts.get(name);
-      await rollouts.patchSpec(name, { template: { ...r.spec.template, spec: unschedulable } });
+      await rollouts.patchSpec(name, { progressDeadlineSeconds: 2, template: { ...r.spec.template, spec: unschedulable } });
     }
-    const stuck = await rollouts.waitForPhase('stuck', 'Degraded', 20_000);
+    const stuck = await rollouts.waitForPhase('stuck', 'Degraded');
     assert.match(stuck.status?.message ?? '', /^ProgressDeadlineExceeded: ReplicaSet "stuck-\w+" has timed out progressing\./);
     assert.equal(stuck.status?.abort, undefined, 'without progressDeadlineAbort the canary stays');
-    const aborted = await rollouts.waitFor('stuck-abort', 'aborted', (r) => r.status?.abort === true && r.status.phase === 'Degraded', 20_000);
-    assert.match(aborted.status?.message ?? '', /^RolloutAborted/);
+    assert.notEqual(stuck.status?.currentPodHash, stuck.status?.stableRS, 'the deadline was missed by the update, not the first deploy');
+    const aborted = await rollouts.waitFor('stuck-abort', 'aborted', (r) => r.status?.abort === true && r.status.phase === 'Degraded');
+    assert.match(aborted.status?.message ?? '', /^RolloutAborted: Rollout aborted update to revision 2/);
     await ns.waitFor('the stuck canary to be scaled to 0', async () => (await rollouts.counts('stuck-abort'))[aborted.status?.currentPodHash ?? ''] === 0);
     assert.ok(suite.controller.reasonsFor('stuck').includes('ProgressDeadlineExceeded'));
   });
 
-  it('restarts every pod older than spec.restartAt, a few at a time, and records restartedAt', async () => {
+  it('restarts every pod older than spec.restartAt, at most maxUnavailable (1 of 4) missing at a time, and records restartedAt', async () => {
     await applyYaml(ns.kc, canaryManifest('restart', { replicas: 4, steps: [] }), ns.name);
     await rollouts.waitForPhase('restart', 'Healthy');
-    const podNames = async (): Promise<string[]> =>
-      (await ns.core.listNamespacedPod({ namespace: ns.name, labelSelector: 'app=restart' })).items
-        .filter((p) => p.metadata?.deletionTimestamp === undefined).map((p) => p.metadata?.name ?? '').sort();
-    const before = await podNames();
-    assert.equal(before.length, 4);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const restartAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    await rollouts.patchSpec('restart', { restartAt });
-    const done = await rollouts.waitFor('restart', 'restartedAt recorded', (r) => r.status?.restartedAt === restartAt && r.status.availableReplicas === 4, 30_000);
-    assert.equal(done.status?.phase, 'Healthy');
-    const after = await podNames();
-    assert.equal(after.length, 4);
-    assert.deepEqual(after.filter((name) => before.includes(name)), [], 'every old pod was replaced');
-    assert.ok(suite.controller.reasonsFor('restart').includes('RolloutRestarted'));
+    // Every change to the pods, from a watch: the most pods missing at any moment, wanted but not ready or terminating.
+    const pods = new Informer<Pod>(client, { resource: { apiVersion: 'v1', kind: 'Pod', plural: 'pods' }, namespace: ns.name, labelSelector: 'app=restart' });
+    const serving = (): DeepReadonly<Pod>[] => pods.list().filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true);
+    let mostMissing = 0;
+    const record = (): void => { mostMissing = Math.max(mostMissing, 4 - serving().length); };
+    pods.addEventHandler({ onAdd: record, onUpdate: record, onDelete: record });
+    pods.start();
+    try {
+      await pods.waitForSync(AbortSignal.timeout(30_000));
+      await ns.waitFor('the watch to see 4 ready pods', () => Promise.resolve(serving().length === 4));
+      mostMissing = 0;
+      const before = serving().map((p) => p.metadata?.name ?? '').sort();
+      // Pods are stamped to the second: restartAt a second after the newest, so every one of them is older. The
+      // controller waits until that time comes.
+      const newest = Math.max(...serving().map((p) => Date.parse(p.metadata?.creationTimestamp ?? '')));
+      const restartAt = new Date(newest + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await rollouts.patchSpec('restart', { restartAt });
+      const done = await rollouts.waitFor('restart', 'restartedAt recorded', (r) => r.status?.restartedAt === restartAt && r.status.availableReplicas === 4);
+      assert.equal(done.status?.phase, 'Healthy');
+      await ns.waitFor('the watch to see 4 new ready pods', () => Promise.resolve(serving().length === 4 && serving().every((p) => !before.includes(p.metadata?.name ?? ''))));
+      assert.equal(mostMissing, 1, 'one pod at a time: some pod was missing while it was replaced, never two');
+      assert.ok(suite.controller.reasonsFor('restart').includes('RolloutRestarted'));
+    } finally {
+      await pods.stop();
+    }
   });
 
   it('reuses the ReplicaSet of an older revision on undo, as the newest revision, through the steps', async () => {
