@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Informer, type EventHandler } from '../../src/runtime/informer.ts';
 import type { DeepReadonly, KubeObject } from '../../src/runtime/objects.ts';
-import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import type { Event } from '../../src/api/kubernetes.ts';
+import { KubeClient, resourcePath, type WatchEvent, type WatchParams } from '../../src/runtime/rest.ts';
 import { compactEtcd } from '../support/etcd.ts';
 import { kubeConfig } from '../support/kube.ts';
 import { TestNamespace } from '../support/namespace.ts';
@@ -11,8 +12,40 @@ interface ConfigMap extends KubeObject {
   data?: Record<string, string>;
 }
 
+/**
+ * A client whose next watch request waits until the test releases it, so a test can change objects while the
+ * informer is certainly disconnected — and know when it is — instead of racing its reconnect.
+ */
+class HoldingClient extends KubeClient {
+  #hold: { reached: () => void; released: Promise<void> } | undefined;
+
+  /** `reached` resolves when the informer asks for its next watch; that request waits for `release()`. */
+  holdNextWatch(): { reached: Promise<void>; release: () => void } {
+    let reach = (): void => undefined;
+    let release = (): void => undefined;
+    const reached = new Promise<void>((resolve) => { reach = resolve; });
+    const released = new Promise<void>((resolve) => { release = resolve; });
+    this.#hold = { reached: reach, released };
+    return { reached, release };
+  }
+
+  override async watch<T = unknown>(params: WatchParams, onEvent: (event: WatchEvent<T>) => void): Promise<void> {
+    const hold = this.#hold;
+    if (hold !== undefined) {
+      this.#hold = undefined;
+      hold.reached();
+      // An informer stopped meanwhile must not wait for a release that never comes.
+      await new Promise<void>((resolve) => {
+        void hold.released.then(resolve);
+        params.signal?.addEventListener('abort', () => { resolve(); }, { once: true });
+      });
+    }
+    return super.watch(params, onEvent);
+  }
+}
+
 const ns = new TestNamespace('rt-inf', [['v1', 'ConfigMap']]);
-const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
+const client = new HoldingClient(kubeConfig(), { userAgent: 'aviary-e2e' });
 const configMaps = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' };
 
 /** Every handler call, in order, as "type name[=value]". */
@@ -46,6 +79,22 @@ async function put(name: string, labels: Record<string, string>, value: string):
     const current = await client.get<ConfigMap>(path(name));
     await client.replace(path(name), { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } });
   }
+}
+
+function eventPath(name?: string): string {
+  return resourcePath('v1', 'events', ns.name, name);
+}
+
+async function createEvent(name: string): Promise<void> {
+  await client.create(eventPath(), {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: ns.name, labels: { app: 'gone' } },
+    involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'subject', namespace: ns.name },
+    reason: 'Test',
+    message: name,
+    type: 'Normal',
+  });
 }
 
 function startInformer(options: { labelSelector?: string; watchTimeoutSeconds?: number } = {}): { informer: Informer<ConfigMap>; recorder: Recorder } {
@@ -118,28 +167,64 @@ describe('runtime informer (real API server)', () => {
       await informer.waitForSync(AbortSignal.timeout(15_000));
       await put('r-1', { app: 'recover' }, 'v1');
       await ns.waitFor('r-1 in the cache', () => Promise.resolve(informer.get(`${ns.name}/r-1`) !== undefined), { explain });
+      const { restarts, relists } = informer.health();
 
+      // Break the watch and change things while the informer is certainly not watching.
+      const held = client.holdNextWatch();
       informer.restartWatch();
+      await held.reached;
+      assert.equal(informer.health().watching, false);
       await put('r-2', { app: 'recover' }, 'v1');
       await put('r-1', { app: 'recover' }, 'v2');
+      held.release();
+
       await ns.waitFor('the cache to converge after the restart', () =>
         Promise.resolve(names(informer).join(',') === 'r-1=v2,r-2=v1'), { explain });
-      assert.equal(informer.health().restarts, 1);
+      assert.ok(recorder.seen.includes('add r-2=v1') && recorder.seen.includes('update r-1=v2'), 'the changes arrive as events');
+      assert.ok(informer.health().restarts > restarts, 'the broken watch counts as a restart');
+      assert.equal(informer.health().relists, relists, 'resumed from its resourceVersion: no re-list');
       await ns.waitFor('the watch to be open again', () => Promise.resolve(informer.health().watching), { explain });
+    } finally {
+      await informer.stop();
+    }
+  });
 
-      // Resuming from a resourceVersion the server no longer has forces 410 Gone and a re-list, which must also
-      // notice an object deleted in the meantime.
-      // etcd keeps its history until the API server compacts it (every 5 minutes), so compact it now: a young
-      // cluster would otherwise replay the history instead.
+  it('re-lists when its resourceVersion is gone (410) and notices an object deleted while it was away', async () => {
+    // Resuming from a resourceVersion the server no longer has must end in 410 Gone. ConfigMaps cannot promise that:
+    // the API server's watch cache serves old resourceVersions for as long as its window reaches back, which on a
+    // young or quiet cluster is all the way to the start. Events have no watch cache (a Kubernetes default), so a
+    // watch from a compacted revision goes to etcd, which answers 410.
+    const informer = new Informer<Event>(client, { resource: { apiVersion: 'v1', kind: 'Event', plural: 'events' }, namespace: ns.name, labelSelector: 'app=gone' });
+    const seen: string[] = [];
+    informer.addEventHandler({
+      onAdd: (e) => { seen.push(`add ${e.metadata.name ?? ''}`); },
+      onDelete: (e) => { seen.push(`delete ${e.metadata.name ?? ''}`); },
+    });
+    informer.start();
+    const cached = (): string => informer.list().map((e) => e.metadata.name ?? '').sort().join(',');
+    const explain = async (): Promise<string> => `informer: ${JSON.stringify(informer.health())}\ncache: ${cached()}\nhandler calls: ${seen.join('; ')}\n${await ns.explain()}`;
+    try {
+      await informer.waitForSync(AbortSignal.timeout(15_000));
+      await createEvent('g-1');
+      await createEvent('g-2');
+      await ns.waitFor('both Events in the cache', () => Promise.resolve(cached() === 'g-1,g-2'), { explain });
+      const { relists } = informer.health();
+
+      // etcd keeps its history until the API server compacts it (every 5 minutes): compact it now, so resourceVersion
+      // 1 is gone on any cluster, young or old.
       await compactEtcd();
-      const relistsBefore = informer.health().relists;
+      const held = client.holdNextWatch();
       informer.restartWatch({ fromResourceVersion: '1' });
-      await client.delete(path('r-2'));
-      await put('r-3', { app: 'recover' }, 'v1');
-      await ns.waitFor('the cache to converge after a re-list', () =>
-        Promise.resolve(names(informer).join(',') === 'r-1=v2,r-3=v1'), { explain });
-      await ns.waitFor('a re-list', () => Promise.resolve(informer.health().relists > relistsBefore), { explain });
-      assert.ok(recorder.seen.includes('delete r-2=v1'));
+      await held.reached;
+      await client.delete(eventPath('g-2'));
+      await createEvent('g-3');
+      held.release();
+
+      await ns.waitFor('a re-list', () => Promise.resolve(informer.health().relists > relists), { explain });
+      assert.match(informer.health().lastError?.message ?? '', /too old/i, 'the re-list followed 410 Gone');
+      await ns.waitFor('the cache to converge after the re-list', () => Promise.resolve(cached() === 'g-1,g-3'), { explain });
+      assert.ok(seen.includes('delete g-2'), 'the re-list reports the object deleted while the informer was away');
+      assert.ok(seen.includes('add g-3'));
       await ns.waitFor('the watch to be open after the re-list', () => Promise.resolve(informer.health().watching), { explain });
     } finally {
       await informer.stop();
