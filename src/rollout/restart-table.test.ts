@@ -5,6 +5,7 @@ import { podTemplateHashLabel } from '../api/labels.ts';
 import type { PodView, RolloutPlan } from './observed.ts';
 import { planRollout } from './plan.ts';
 import { Simulation } from './simulate.ts';
+import { testRollout } from './testing.ts';
 
 // spec.restartAt (docs/rollouts.md "restart", reference §4): every pod created before restartAt is evicted, with at
 // most maxUnavailable pods missing at a time (at least one, so maxUnavailable 0 still restarts); stable pods first,
@@ -14,17 +15,7 @@ const longAgo = '2025-12-31T22:00:00Z';
 const restartAt = '2025-12-31T23:30:00Z';
 
 function rollout(replicas: number, canary: Partial<CanaryStrategy> = {}): Rollout {
-  return {
-    apiVersion: 'aviary.dev/v1alpha1',
-    kind: 'Rollout',
-    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', generation: 1 },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-      strategy: { canary: { steps: [], ...canary } },
-    },
-  };
+  return testRollout({ replicas, strategy: { canary: { steps: [], ...canary } } });
 }
 
 /** A Rollout settled at Healthy, every pod ready and created long ago. */
