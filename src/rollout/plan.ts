@@ -138,7 +138,7 @@ function summarize(ctx: PlanContext, analysis: AnalysisSummary): void {
   const completed = status.stableRS === ctx.hash && newAvailable && (blueGreen === undefined || activeHash === ctx.hash);
   const otherPods = ctx.views.some((v) => v !== newRS && v.current > 0);
   const paused = rollout.spec.paused === true || (status.pauseConditions ?? []).length > 0;
-  const aborted = status.abort === true;
+  let aborted = status.abort === true;
   let conditions = status.conditions ?? [];
   const set = (type: Parameters<typeof setCondition>[1]['type'], s: 'True' | 'False' | 'Unknown', reason: string, message: string): void => {
     conditions = setCondition(conditions, { type, status: s, reason, message }, ctx.nowTime);
@@ -172,7 +172,11 @@ function summarize(ctx: PlanContext, analysis: AnalysisSummary): void {
       // As in Argo Rollouts, an abort needs a stable revision to go back to: a first revision that misses its
       // deadline is reported (Progressing False, Degraded) and keeps trying.
       const stable = ctx.stableRS;
-      if (rollout.spec.progressDeadlineAbort === true && stable !== undefined && stable.hash !== ctx.hash) status.abort = true;
+      if (rollout.spec.progressDeadlineAbort === true && stable !== undefined && stable.hash !== ctx.hash) {
+        // The status written with abort set already says so (phase and message), never Degraded with a stale reason.
+        status.abort = true;
+        aborted = true;
+      }
     } else {
       if (countsMoved) conditions = conditions.filter((c) => c.type !== 'Progressing');
       set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`);

@@ -148,4 +148,13 @@ describe('progress deadline: progressDeadlineAbort on an update', () => {
     assert.equal(sim.rollout.status.stableRS, stableHash);
     assert.deepEqual(sim.reasons().filter((r) => r === 'ProgressDeadlineExceeded' || r === 'RolloutAborted'), ['ProgressDeadlineExceeded', 'RolloutAborted']);
   });
+
+  it('the status that first carries abort already says RolloutAborted (no Degraded write with a stale reason)', () => {
+    const { sim } = stuckUpdate({ progressDeadlineAbort: true });
+    sim.advance(10_000);
+    const pass = planRollout({ rollout: sim.rollout, replicaSets: sim.replicaSets, services: sim.services, now: sim.now });
+    assert.equal(pass.status.abort, true);
+    assert.equal(pass.status.phase, 'Degraded');
+    assert.match(pass.status.message ?? '', /^RolloutAborted: Rollout aborted update to revision 2/);
+  });
 });
