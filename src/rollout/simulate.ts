@@ -8,7 +8,8 @@ import { planRollout } from './plan.ts';
 import { type PlannedEvent, type RolloutPlan } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
-import { applyMergePatch, describeTarget, type ObjectWrite } from '../traffic/writes.ts';
+import { describeTarget, type ObjectWrite } from '../traffic/writes.ts';
+import { applyMergePatch } from '../util/merge-patch.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become

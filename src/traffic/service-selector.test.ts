@@ -6,7 +6,7 @@ import type { Rollout } from '../api/rollout.ts';
 import { routersFor } from './registry.ts';
 import { routeTraffic, type ObservedTraffic, type TrafficIntent } from './router.ts';
 import { referencedServices, serviceSelectorRouter } from './service-selector.ts';
-import { applyMergePatch } from './writes.ts';
+import { applyMergePatch } from '../util/merge-patch.ts';
 
 function service(name: string, hash?: string): Service {
   return { metadata: { name }, spec: { selector: { app: 'web', ...(hash === undefined ? {} : { [podTemplateHashLabel]: hash }) } } };
@@ -82,14 +82,4 @@ describe('service-selector router', () => {
     assert.deepEqual(referencedServices(rollout), ['web-canary', 'web-stable']);
     assert.deepEqual(referencedServices({ metadata: {}, spec: { strategy: { blueGreen: { activeService: 'a', previewService: '' } } } }), ['a']);
   });
-});
-
-describe('applyMergePatch', () => {
-  const rows: { name: string; target: unknown; patch: unknown; result: unknown }[] = [
-    { name: 'sets nested members', target: { a: { b: 1 } }, patch: { a: { c: 2 } }, result: { a: { b: 1, c: 2 } } },
-    { name: 'null removes', target: { a: 1, b: 2 }, patch: { a: null }, result: { b: 2 } },
-    { name: 'arrays are replaced whole', target: { a: [1, 2] }, patch: { a: [3] }, result: { a: [3] } },
-    { name: 'a non-object target becomes an object', target: 'x', patch: { a: 1 }, result: { a: 1 } },
-  ];
-  for (const row of rows) it(row.name, () => { assert.deepEqual(applyMergePatch(row.target, row.patch), row.result); });
 });

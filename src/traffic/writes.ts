@@ -59,16 +59,3 @@ export async function applyWrites(client: KubeClient, writes: readonly ObjectWri
     }
   }
 }
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** The object a merge patch (RFC 7386) makes of `target`, as the API server computes it: for simulations and tests. */
-export function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return structuredClone(patch);
-  const result = new Map(Object.entries(isPlainObject(target) ? target : {}));
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) result.delete(key);
-    else result.set(key, applyMergePatch(result.get(key), value));
-  }
-  return Object.fromEntries(result);
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mergePatch } from './merge-patch.ts';
+import { applyMergePatch, mergePatch } from './merge-patch.ts';
 
 describe('mergePatch', () => {
   const cases: [string, unknown, unknown, unknown][] = [
@@ -18,4 +18,14 @@ describe('mergePatch', () => {
       assert.deepEqual(mergePatch(from, to), expected);
     });
   }
+});
+
+describe('applyMergePatch', () => {
+  const rows: { name: string; target: unknown; patch: unknown; result: unknown }[] = [
+    { name: 'sets nested members', target: { a: { b: 1 } }, patch: { a: { c: 2 } }, result: { a: { b: 1, c: 2 } } },
+    { name: 'null removes', target: { a: 1, b: 2 }, patch: { a: null }, result: { b: 2 } },
+    { name: 'arrays are replaced whole', target: { a: [1, 2] }, patch: { a: [3] }, result: { a: [3] } },
+    { name: 'a non-object target becomes an object', target: 'x', patch: { a: 1 }, result: { a: 1 } },
+  ];
+  for (const row of rows) it(row.name, () => { assert.deepEqual(applyMergePatch(row.target, row.patch), row.result); });
 });

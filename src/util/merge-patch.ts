@@ -24,3 +24,17 @@ export function mergePatch(from: unknown, to: unknown): Json | undefined {
   }
   return Object.keys(patch).length === 0 ? undefined : patch;
 }
+
+/**
+ * The object a merge patch (RFC 7386) makes of `target`, as the API server computes it — the inverse of mergePatch,
+ * for simulations and tests.
+ */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isObject(patch)) return structuredClone(patch);
+  const result = new Map(Object.entries(isObject(target) ? target : {}));
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) result.delete(key);
+    else result.set(key, applyMergePatch(result.get(key), value));
+  }
+  return Object.fromEntries(result);
+}
