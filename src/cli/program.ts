@@ -28,6 +28,7 @@ const commands: readonly CommandEntry[] = [
   { name: 'lint', load: async () => (await import('./commands/lint.ts')).lintCommand() },
   { name: 'plan', load: async () => (await import('./commands/plan.ts')).planCommand() },
   { name: 'track', load: async () => (await import('./commands/track.ts')).trackCommand() },
+  { name: 'load', load: async () => (await import('./commands/load.ts')).loadCommand() },
   { name: 'controller', load: async () => (await import('./commands/controller.ts')).controllerCommand() },
   { name: 'install', load: async () => (await import('./commands/install.ts')).installCommand() },
   { name: 'demo', load: async () => (await import('./commands/demo.ts')).demoCommand() },
