@@ -77,7 +77,7 @@ function versionLdflags(): string {
   return flags.join(' ');
 }
 
-async function buildInto(dir: string, stamp: string, build: (out: string, logFile: string) => Promise<void>): Promise<void> {
+export async function buildInto(dir: string, stamp: string, build: (out: string, logFile: string) => Promise<void>): Promise<void> {
   const out = `${dir}.partial-${process.pid}`;
   const logFile = `${dir}.build.log`;
   await rm(out, { recursive: true, force: true });
@@ -94,18 +94,19 @@ async function buildInto(dir: string, stamp: string, build: (out: string, logFil
   }
 }
 
-async function goRun(args: string[], cwd: string, logFile: string, extraEnv: Record<string, string> = {}): Promise<void> {
+/** Runs go with the settings every build here shares: no workspace, the local toolchain, static binaries. */
+export async function goRun(args: string[], cwd: string, logFile: string, extraEnv: Record<string, string> = {}, what = 'the local cluster'): Promise<void> {
   const env = { ...process.env, GOWORK: 'off', GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false', ...extraEnv };
   const result = await runLogged('go', args, { cwd, env, logFile });
   if (result.code !== 0) {
     throw new ExitError(
-      `building the local cluster failed: go ${args.join(' ')} (in ${cwd}) exited with ${result.code ?? result.signal ?? 'unknown'}\n` +
+      `building ${what} failed: go ${args.join(' ')} (in ${cwd}) exited with ${result.code ?? result.signal ?? 'unknown'}\n` +
         `--- last lines of ${logFile} ---\n${await tailFile(logFile)}`,
     );
   }
 }
 
-async function findGo(): Promise<string> {
+export async function findGo(): Promise<string> {
   try {
     const { stdout } = await promisify(execFile)('go', ['version']);
     return stdout.trim();
@@ -119,12 +120,17 @@ async function findGo(): Promise<string> {
 }
 
 async function buildModuleChecksum(): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum']) hash.update(await readFile(join(buildModuleDir, file)));
-  return `${versions.kubernetes} ${versions.etcd} ${hash.digest('hex')}`;
+  return `${versions.kubernetes} ${versions.etcd} ${await moduleChecksum(buildModuleDir)}`;
 }
 
-async function stampMatches(dir: string, expected: string): Promise<boolean> {
+/** A build module's identity: the checksum of its go.mod and go.sum, part of the cache stamp of what it builds. */
+export async function moduleChecksum(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum']) hash.update(await readFile(join(dir, file)));
+  return hash.digest('hex');
+}
+
+export async function stampMatches(dir: string, expected: string): Promise<boolean> {
   try {
     await access(dir);
     return (await readFile(join(dir, stampFile), 'utf8')) === expected;

@@ -30,6 +30,9 @@ export interface Layout {
   certDir: string;
 }
 
+/** The fake nodes' pod network; the traffic lab makes exactly this range local inside its network namespace. */
+export const podCidr = '10.244.0.0/16';
+
 const alwaysAllow = '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics';
 
 /** The control plane's processes in start order, with the flags that make them one small cluster. */
@@ -110,7 +113,7 @@ export function components(bins: Binaries, ports: Ports, layout: Layout, creds: 
       '--node-ip=127.0.0.1',
       '--node-lease-duration-seconds=40',
       // The default pod CIDR has 254 addresses; benchmarks run thousands of pods.
-      '--cidr=10.244.0.0/16',
+      `--cidr=${podCidr}`,
     ]),
   ];
 }

@@ -11,12 +11,19 @@ export interface ProcessSpec {
   args: string[];
   logFile: string;
   pidFile: string;
+  /** The environment; default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * The program the process runs once started, when `binary` execs another (`ip netns exec <ns> <program>`): what
+   * its command line must start with for a pid file to be believed. Default `binary`.
+   */
+  program?: string;
 }
 
 export function startDetached(spec: ProcessSpec): number {
   const log = openSync(spec.logFile, 'a');
   try {
-    const child = spawn(spec.binary, spec.args, { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(spec.binary, spec.args, { detached: true, stdio: ['ignore', log, log], env: spec.env ?? process.env });
     if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.binary})`);
     child.unref();
     return child.pid;
@@ -41,7 +48,7 @@ export async function runningPid(spec: ProcessSpec): Promise<number | undefined>
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return (await commandLine(pid))?.startsWith(spec.binary) ? pid : undefined;
+  return (await commandLine(pid))?.startsWith(spec.program ?? spec.binary) ? pid : undefined;
 }
 
 async function commandLine(pid: number): Promise<string | undefined> {
