@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { unknownRolloutFields, validateRolloutSchema } from '../api/validate.ts';
 import { validateRollout } from '../rollout/validate.ts';
+import type { KubeObject } from '../runtime/objects.ts';
 import { loadExample, scenario, scenarioNames } from './scenarios.ts';
+
+interface IngressSpec {
+  ingressClassName?: string;
+  rules?: { host?: string; http?: { paths?: { backend: { service?: { name: string } } }[] } }[];
+}
 
 describe('examples', () => {
   for (const name of scenarioNames) {
@@ -14,6 +20,21 @@ describe('examples', () => {
       const services = new Set(others.filter((o) => o.kind === 'Service').map((o) => o.metadata?.name ?? ''));
       assert.deepEqual(validateRollout(rollout, services), []);
       assert.notEqual(rollout.spec.template?.spec?.containers[0]?.image, scenario(name).nextImage, 'the demo releases a different image');
+    });
+  }
+
+  for (const name of scenarioNames) {
+    it(`examples/${name} has an Ingress of class traefik, with a host, to one of its Services (the demo's traffic goes there)`, async () => {
+      const { others } = await loadExample(scenario(name).directory);
+      const services = new Set(others.filter((o) => o.kind === 'Service').map((o) => o.metadata?.name ?? ''));
+      const ingresses = others.filter((o) => o.kind === 'Ingress') as (KubeObject & { spec?: IngressSpec })[];
+      assert.equal(ingresses.length, 1);
+      const spec = ingresses[0]?.spec;
+      assert.equal(spec?.ingressClassName, 'traefik');
+      const rule = spec.rules?.[0];
+      assert.ok(rule?.host !== undefined && rule.host !== '');
+      const backend = rule.http?.paths?.[0]?.backend.service?.name ?? '';
+      assert.ok(services.has(backend), `the Ingress's backend ${backend} is one of the example's Services`);
     });
   }
 

@@ -12,7 +12,7 @@ import type { CustomResourceDefinition } from '../api/crd.ts';
 import { aviaryGroup, groupOfApiVersion } from '../api/groups.ts';
 import type { Rollout } from '../api/rollout.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
-import { status as clusterStatus, up } from '../cluster/control-plane.ts';
+import { status as clusterStatus } from '../cluster/control-plane.ts';
 import { applyObjects, CrdWaitTimeout, installCrds } from '../install/apply.ts';
 import { installManifests } from '../install/manifests.ts';
 import { startRolloutController, type RunningController } from '../rollout/run.ts';
@@ -24,9 +24,15 @@ import { formatDuration } from '../util/duration.ts';
 import { RolloutObserver, type ObservedState } from './observer.ts';
 import { indefinitePause, promote, type IndefinitePause } from './promote.ts';
 import { formatView, progressView, type Paint } from './render.ts';
-import { needsPrometheus, pointAtPrometheus, startDemoMetrics, type DemoMetrics } from './metrics.ts';
+import { failingErrorRatio, needsPrometheus, pointAtPrometheus, startDemoMetrics, type DemoMetrics } from './metrics.ts';
 import { loadExample, scenario, type ScenarioName } from './scenarios.ts';
 import { podTemplateHashLabel, revisionAnnotation } from '../api/labels.ts';
+import { currentLayout, labStatus, labUp } from '../lab/lab.ts';
+import { hostAddress } from '../lab/layout.ts';
+import { LabUnavailable } from '../lab/netns.ts';
+import { imageVersion } from '../lab/runtime/desired.ts';
+import { upWithLab } from '../lab/stack.ts';
+import { holdOf, measureWindowMs, startDemoTraffic, trafficLine, withNamespacedHosts, type DemoTraffic } from './traffic.ts';
 
 /** Marks namespaces the demo created, the only ones it will delete to start afresh. */
 export const demoNamespaceLabel = 'aviary.dev/demo';
@@ -70,7 +76,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     out.write(`${paint.dim(elapsed(started))} ${message}\n`);
   };
 
-  const { connection, local } = await clusterConnection(options, progress);
+  const { connection, local, gatewayUrl } = await clusterConnection(options, progress);
   const { namespace } = options;
   const example = await loadExample(scenario(options.scenario).directory);
   const group = groupOfApiVersion(example.rollout.apiVersion ?? '') ?? aviaryGroup;
@@ -83,13 +89,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const failing = options.failing === true;
   let controller: RunningController | undefined;
   let metrics: DemoMetrics | undefined;
+  let traffic: DemoTraffic | undefined;
   let phase: Phase = 'first deploy';
   let lastLine = '';
+  let hold: { key: string; label: string } | undefined;
+  const released = imageVersion(nextImage);
   const stopRendering = observer.onChange((state) => {
     const line = render(state, paint);
     if (line === undefined || line.plain === lastLine) return;
     lastLine = line.plain;
     say(line.painted);
+    if (traffic === undefined || phase !== 'release' || state.rollout === undefined) return;
+    // What the traffic did while the Rollout held still, printed when the hold ends: the share the weight promised
+    // next to the share the new version really answered.
+    const next = holdOf(state.rollout);
+    if (next?.key === hold?.key) return;
+    const measured = traffic.mark();
+    if (hold !== undefined) say(paint.cyan(`  ↳ traffic ${trafficLine(hold.label, measured, released)}`));
+    hold = next;
   });
 
   try {
@@ -104,27 +121,42 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await observer.start(timeout);
     let rollout = example.rollout;
     if (needsPrometheus(rollout)) {
-      metrics = await startDemoMetrics({ rollout: name, failing, replicaSets: () => observer.state().replicaSets, progress });
+      if (gatewayUrl === undefined) {
+        throw new ExitError(`examples/${options.scenario} judges the release by the requests its pods answer, which needs the local cluster's traffic lab (see docs/lab.md); run it on the local cluster as root`, ExitCode.usage);
+      }
+      const layout = await currentLayout();
+      metrics = await startDemoMetrics({ targets: [hostAddress(layout, 'runtimeMetrics'), hostAddress(layout, 'gatewayMetrics')], progress });
       rollout = pointAtPrometheus(rollout, metrics.prometheusUrl);
     }
+    const { objects: others, hosts } = withNamespacedHosts(example.others, namespace);
 
     out.write(`\n${paint.bold(`Deploying examples/${options.scenario} (Rollout ${name}, ${example.rollout.spec.replicas ?? 1} replicas) into namespace ${namespace}`)}\n`);
-    await applyObjects(client, example.others, { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
+    await applyObjects(client, others, { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
     const [applied] = await applyObjects(client, [rollout], { namespace, signal: timeout, onApplied: (_o, what) => { progress(`applied ${what}`); } });
     await untilHealthy(observer, applied?.metadata.generation ?? 1, timeout);
+    const container = example.rollout.spec.template?.spec?.containers[0];
+    const [host] = hosts;
+    if (gatewayUrl !== undefined && host !== undefined) {
+      traffic = startDemoTraffic({ gatewayUrl, host, rps: trafficRps, maxDurationMs: options.timeoutMs });
+      const serving = await untilAnswered(traffic, timeout);
+      say(`traffic: ${String(trafficRps)} requests/s through the lab's gateway (${gatewayUrl}, Host ${host}); ${serving}`);
+    } else {
+      progress(gatewayUrl === undefined ? 'no traffic: the traffic lab is not running (docs/lab.md)' : 'no traffic: the example has no Ingress');
+    }
 
     phase = 'release';
-    const container = example.rollout.spec.template?.spec?.containers[0];
-    out.write(`\n${paint.bold(`Releasing ${nextImage} (was ${container?.image ?? '?'})${failing ? ': a version that fails 30% of its requests' : ''}`)}\n`);
+    out.write(`\n${paint.bold(`Releasing ${nextImage} (was ${container?.image ?? '?'})${failing ? `: a version that answers ${String(failingErrorRatio * 100)}% of its requests with HTTP 500` : ''}`)}\n`);
     const stableBefore = observer.state().rollout?.status?.stableRS;
-    metrics?.releasing(stableBefore);
     const releaseStarted = Date.now();
+    // The bad version is bad in its own pod spec: the lab's pod runtime answers errors for pods that ask for them.
+    const badVersion = failing ? [{ op: 'add', path: '/spec/template/spec/containers/0/env', value: [...(container?.env ?? []), { name: 'AVIARY_LAB_ERROR_RATIO', value: String(failingErrorRatio) }] }] : [];
     const updated = await client.request<Rollout>({
       method: 'PATCH',
       path: resourcePath(`${group.name}/${group.version}`, 'rollouts', namespace, name),
       body: [
         { op: 'test', path: '/spec/template/spec/containers/0/name', value: container?.name },
         { op: 'replace', path: '/spec/template/spec/containers/0/image', value: nextImage },
+        ...badVersion,
       ],
       contentType: 'application/json-patch+json',
       signal: timeout,
@@ -133,6 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     if (failing) {
       const rolledBack = await releaseUntilRolledBack(release, stableBefore);
       const releaseMs = Date.now() - releaseStarted;
+      if (traffic !== undefined) say(paint.cyan(`  ↳ traffic ${await settledTraffic(traffic, { released, answering: (version) => version !== released, label: 'after the rollback' }, timeout)}`));
       out.write(`\n${paint.green('✔')} ${paint.bold(`the analysis failed the release and Aviary rolled it back`)}: ${rolledBack}; ` +
         `the stable version keeps serving (revision ${revisionOf(observer.state(), stableBefore)}). The release took ${seconds(releaseMs)}, the whole demo ${seconds(Date.now() - started)}.\n`);
       return { connection, local, elapsedMs: Date.now() - started, releaseMs };
@@ -141,6 +174,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const final = observer.state().rollout;
     const releaseMs = Date.now() - releaseStarted;
+    if (traffic !== undefined) say(paint.cyan(`  ↳ traffic ${await settledTraffic(traffic, { released, answering: (version) => version === released, label: 'after the release' }, timeout)}`));
     out.write(`\n${paint.green('✔')} ${paint.bold(`Rollout ${name} is Healthy`)}: ${nextImage} is stable (revision ${revisionOf(observer.state(), final?.status?.stableRS)}); ` +
       `the release took ${seconds(releaseMs)}, the whole demo ${seconds(Date.now() - started)}.\n`);
     return { connection, local, elapsedMs: Date.now() - started, releaseMs };
@@ -154,6 +188,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     throw new ExitError(`demo failed: ${error instanceof Error ? error.message : String(error)}`, ExitCode.failed, { cause: error });
   } finally {
     stopRendering();
+    await traffic?.stop();
     await observer.stop();
     await controller?.stop();
     await metrics?.stop();
@@ -174,7 +209,14 @@ export function demoEpilogue(result: DemoResult, namespace: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function clusterConnection(options: DemoOptions, progress: (message: string) => void): Promise<{ connection: KubeConnection; local: boolean }> {
+interface DemoCluster {
+  connection: KubeConnection;
+  local: boolean;
+  /** The traffic lab's gateway on the host, when the lab runs. */
+  gatewayUrl?: string;
+}
+
+async function clusterConnection(options: DemoOptions, progress: (message: string) => void): Promise<DemoCluster> {
   if (options.kubeconfig !== undefined || options.context !== undefined) {
     const connection = loadKubeConnection({ kubeconfig: options.kubeconfig, context: options.context });
     progress(`using the cluster at ${connection.server}`);
@@ -182,14 +224,17 @@ async function clusterConnection(options: DemoOptions, progress: (message: strin
   }
   const report = await clusterStatus();
   let file = report.kubeconfig;
+  let gatewayUrl: string | undefined;
   if (report.components.every((c) => c.healthy)) {
     progress('local cluster is running');
+    gatewayUrl = await ensureLab(file, progress);
   } else {
     progress('starting the local cluster (the very first start also builds it from source: 15–25 minutes)');
     try {
-      const result = await up({ nodes: 3, progress });
-      file = result.kubeconfig;
-      progress(`local cluster ready in ${seconds(result.elapsedMs)}`);
+      const result = await upWithLab({ nodes: 3, lab: true, progress });
+      file = result.cluster.kubeconfig;
+      gatewayUrl = result.lab?.gatewayUrl;
+      progress(`local cluster ready in ${seconds(result.cluster.elapsedMs)}`);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new ExitError(
@@ -200,7 +245,58 @@ async function clusterConnection(options: DemoOptions, progress: (message: strin
       );
     }
   }
-  return { connection: loadKubeConnection({ kubeconfig: file }), local: true };
+  return { connection: loadKubeConnection({ kubeconfig: file }), local: true, ...(gatewayUrl === undefined ? {} : { gatewayUrl }) };
+}
+
+/** The lab on a running cluster: already up, or started now; undefined (with the reason said) where it cannot run. */
+async function ensureLab(kubeconfig: string, progress: (message: string) => void): Promise<string | undefined> {
+  const lab = await labStatus();
+  if (lab.present && lab.components.every((c) => c.healthy)) return lab.gatewayUrl;
+  try {
+    return (await labUp({ kubeconfig, progress })).gatewayUrl;
+  } catch (error) {
+    if (!(error instanceof LabUnavailable)) throw error;
+    progress(`the traffic lab stays off: ${error.message}`);
+    return undefined;
+  }
+}
+
+/** The demo's request rate: enough for a share within a point or two over a 3 s window, little for the machine. */
+const trafficRps = 100;
+
+/**
+ * Waits until the gateway answers every request through the example's Ingress (the gateway has programmed the
+ * route: until then it answers 404); says who answers.
+ */
+async function untilAnswered(traffic: DemoTraffic, signal: AbortSignal): Promise<string> {
+  for (;;) {
+    const latest = traffic.latest();
+    if (latest.total > 0 && latest.byCode['200'] === latest.total) {
+      return Object.entries(latest.versionShare).map(([version, share]) => `${version} answers ${(share * 100).toFixed(0)}%`).join(', ');
+    }
+    await sleep(100, undefined, { signal });
+  }
+}
+
+/**
+ * The traffic once the release has settled: waits (at most 10 s) until the last second's answers all come from the
+ * version that should answer now — the gateway's endpoints follow the ReplicaSets and Services by a moment — then
+ * measures one fresh window, which may still show stragglers: it is a measurement, not a formality.
+ */
+async function settledTraffic(
+  traffic: DemoTraffic,
+  expect: { released: string; answering: (version: string) => boolean; label: string },
+  signal: AbortSignal,
+): Promise<string> {
+  const settled = (): boolean => {
+    const versions = Object.keys(traffic.latest().byVersion);
+    return versions.length > 0 && versions.every(expect.answering);
+  };
+  const deadline = Date.now() + 10_000;
+  while (!settled() && Date.now() < deadline) await sleep(100, undefined, { signal });
+  traffic.mark();
+  await sleep(measureWindowMs, undefined, { signal });
+  return trafficLine(expect.label, traffic.mark(), expect.released);
 }
 
 interface NamespaceObject {

@@ -69,6 +69,23 @@ async function assertReleased(ns: string, replicas: number): Promise<void> {
 
 const explain = (run: Run): string => `exit ${String(run.code)}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
 
+/** What the demo measured of its real traffic through the lab's gateway at one point: `label: v answered N% ...`. */
+function measured(run: Run, label: string): { share: number; responses: number; errors: number } {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`↳ traffic ${escaped}: 1\\.28-alpine answered ([\\d.]+)% of (\\d+) responses, errors ([\\d.]+)%`).exec(run.stdout);
+  assert.ok(match !== null, `a traffic line "${label}"\n${explain(run)}`);
+  return { share: Number(match[1]), responses: Number(match[2]), errors: Number(match[3]) };
+}
+
+/** Measured shares are real traffic: Traefik balances exactly by pods, the window's edges blur a point or two. */
+function assertShare(run: Run, label: string, expected: number, errors = 0): void {
+  const m = measured(run, label);
+  assert.ok(m.responses >= 100, `${label}: ${String(m.responses)} responses measured`);
+  assert.ok(Math.abs(m.share - expected) <= 8, `${label}: the new version answered ${String(m.share)}%, expected about ${String(expected)}%\n${explain(run)}`);
+  if (errors === 0) assert.equal(m.errors, 0, `${label}: no errors\n${explain(run)}`);
+  else assert.ok(Math.abs(m.errors - errors) <= 5, `${label}: errors ${String(m.errors)}%, expected about ${String(errors)}%\n${explain(run)}`);
+}
+
 describe('aviary demo', () => {
   after(async () => {
     const core = kc.makeApiClient(CoreV1Api);
@@ -97,12 +114,17 @@ describe('aviary demo', () => {
     assert.ok(progress.some((l) => l.includes('stable r1 4/4  canary r2 1/1')), `20% of 5 replicas is 1 canary pod\n${explain(run)}`);
     assert.ok(progress.some((l) => l.includes('step 4/6 (pause until promoted): promoting in')), explain(run));
     assert.ok(progress.some((l) => l.includes('▶ promoted')), explain(run));
-    const lastProgress = progress.filter((l) => l.startsWith('[')).at(-1) ?? '';
+    const lastProgress = progress.filter((l) => l.startsWith('[') && !l.includes('↳ traffic')).at(-1) ?? '';
     assert.match(lastProgress, /stable r2 5\/5 {3}steps 6\/6 done {2}setWeight 100 {3}Healthy$/, explain(run));
     assert.match(run.stdout, /✔ Rollout web is Healthy: nginx:1\.28-alpine is stable \(revision 2\)/);
     assert.match(run.stdout, /npx aviary cluster down/);
     assert.match(run.stdout, new RegExp(`get rollouts\\.aviary\\.dev,replicasets,pods -n ${ns}`));
     assert.match(run.stderr, /local cluster is running/);
+    assert.match(run.stdout, /traffic: 100 requests\/s through the lab's gateway \(http:\/\/127\.0\.0\.1:\d+, Host demo-[0-9a-f]+\.web\.local\); 1\.27-alpine answers 100%/, explain(run));
+    assertShare(run, 'at setWeight 20', 20);
+    assertShare(run, 'at setWeight 40', 40);
+    assertShare(run, 'at setWeight 80', 80);
+    assertShare(run, 'after the release', 100);
     await assertReleased(ns, 5);
   });
 
@@ -113,6 +135,9 @@ describe('aviary demo', () => {
     assert.match(run.stdout, /active r1 3\/3 {2}preview r2 3\/3 {3}Paused: BlueGreenPause/);
     assert.match(run.stdout, /blue-green pause before promotion: promoting in/);
     assert.match(run.stdout, /active r2 3\/3 .*Healthy/);
+    // The users' Ingress goes to the active Service: nothing of the new version before promotion, all of it after.
+    assertShare(run, 'before promotion', 0);
+    assertShare(run, 'after the release', 100);
     await assertReleased(ns, 3);
   });
 
@@ -121,7 +146,10 @@ describe('aviary demo', () => {
     const run = await demo(['--no-interactive', '--failing', '--namespace', ns]);
     assert.equal(run.code, 0, explain(run));
     assert.match(run.stderr, /Prometheus at http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(run.stdout, /Releasing nginx:1\.28-alpine \(was nginx:1\.27-alpine\): a version that fails 30% of its requests/);
+    assert.match(run.stdout, /Releasing nginx:1\.28-alpine \(was nginx:1\.27-alpine\): a version that answers 30% of its requests with HTTP 500/);
+    // 1 of 4 pods answers 30% errors: 7.5% of all responses, really answered; none once it is rolled back.
+    assertShare(run, 'at setWeight 25', 25, 7.5);
+    assertShare(run, 'after the rollback', 0);
     assert.match(run.stdout, /step 2\/4 {2}setWeight 25 {3}analysis Running/, explain(run));
     assert.match(run.stdout, /✔ the analysis failed the release and Aviary rolled it back: RolloutAborted: .*AnalysisRun "web-[a-z0-9]+-2-1" Failed: Metric "error-rate" assessed Failed/, explain(run));
 
