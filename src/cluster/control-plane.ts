@@ -9,7 +9,7 @@ import { tailFile } from './exec.ts';
 import { ensureNodes, waitForClusterReady } from './nodes.ts';
 import { kubeconfigPath, stateDir } from './paths.ts';
 import { probe } from './probe.ts';
-import { isAlive, isPortFree, runningPid, startDetached, stopProcess, writePid } from './processes.ts';
+import { isAlive, isPortFree, runningPid, startDetached, stopProcess, untilPortsFree, writePid } from './processes.ts';
 
 export const defaultPortBase = 16440;
 
@@ -115,9 +115,7 @@ export async function down(progress: (message: string) => void): Promise<string[
       stopped.push(component.name);
     }
   }
-  for (const component of all) {
-    for (let i = 0; i < 50 && !(await isPortFree(component.port)); i++) await sleep(100);
-  }
+  await untilPortsFree(all.map((component) => component.port));
   return stopped;
 }
 

@@ -107,6 +107,16 @@ async function isZombie(pid: number): Promise<boolean> {
   }
 }
 
+/**
+ * After stopping processes: waits (up to 5 s per port) until their loopback ports can be bound again, so the next
+ * `up` on the same block does not fail on a port the kernel has not released yet.
+ */
+export async function untilPortsFree(ports: readonly number[]): Promise<void> {
+  for (const port of ports) {
+    for (let i = 0; i < 50 && !(await isPortFree(port)); i++) await sleep(100);
+  }
+}
+
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();

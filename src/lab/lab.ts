@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import type { CustomResourceDefinition } from '../api/crd.ts';
-import { clusterPorts } from '../cluster/control-plane.ts';
+import { clusterPorts, type ComponentStatus } from '../cluster/control-plane.ts';
 import { tailFile } from '../cluster/exec.ts';
 import { stateDir } from '../cluster/paths.ts';
 import { probe } from '../cluster/probe.ts';
-import { isAlive, isPortFree, runningPid, startDetached, stopProcess, writePid } from '../cluster/processes.ts';
+import { isAlive, isPortFree, runningPid, startDetached, stopProcess, untilPortsFree, writePid } from '../cluster/processes.ts';
 import { applyObjects, installCrds } from '../install/apply.ts';
 import { loadKubeConnection } from '../runtime/kubeconfig.ts';
 import type { KubeObject } from '../runtime/objects.ts';
@@ -85,20 +85,12 @@ export async function labDown(progress: (message: string) => void): Promise<stri
     stopped.push(`netns ${layout.netns}`);
   }
   await rm(join(layout.dir, 'sockets'), { recursive: true, force: true });
-  for (const bridge of layout.bridges.filter((b) => b.direction === 'out')) {
-    for (let i = 0; i < 50 && !(await isPortFree(bridge.hostPort)); i++) await sleep(100);
-  }
+  await untilPortsFree(layout.bridges.filter((b) => b.direction === 'out').map((b) => b.hostPort));
   return stopped;
 }
 
-export interface LabComponentStatus {
-  name: string;
-  pid?: number;
-  running: boolean;
-  healthy: boolean;
-  detail: string;
-  logFile: string;
-}
+/** A lab process as `cluster status` reports the control plane's, without a port: its health URL is a bridge's. */
+export type LabComponentStatus = Omit<ComponentStatus, 'port'>;
 
 export interface LabBridgeStatus {
   name: string;
