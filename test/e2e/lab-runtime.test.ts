@@ -28,6 +28,21 @@ async function runningPods(selector: string): Promise<V1Pod[]> {
   return pods.items.filter((p) => p.status?.phase === 'Running' && p.status.podIP !== undefined && p.metadata?.deletionTimestamp === undefined);
 }
 
+/** The one Running pod of `app`, once the runtime answers all of `requests` on its IP (port 8080). */
+async function servedPod(app: string, requests: number): Promise<{ name: string; url: string; report: LoadReport }> {
+  const [pod] = await ns.waitFor(`the ${app} pod to be Running with an IP`, async () => {
+    const pods = await runningPods(`app=${app}`);
+    return pods.length === 1 ? pods : undefined;
+  });
+  const name = pod?.metadata?.name ?? '';
+  const url = `http://${pod?.status?.podIP ?? ''}:8080/`;
+  const report = await ns.waitFor(`the runtime to answer on ${url}`, async () => {
+    const run = await loadInsideLab(url, requests);
+    return run.report?.completed === requests ? run.report : undefined;
+  });
+  return { name, url, report };
+}
+
 async function runtimeMetrics(): Promise<string> {
   const res = await fetch(`http://${hostAddress(await currentLayout(), 'runtimeMetrics')}/metrics`);
   return res.text();
@@ -44,16 +59,8 @@ describe('lab pod runtime', () => {
 
   it('serves a pod on its IP as that pod while it exists, and stops once it is gone', async () => {
     await applyYaml(ns.kc, labDeployment('echo', { app: 'echo', version: 'v7', replicas: 1 }), ns.name);
-    const [pod] = await ns.waitFor('the echo pod to be Running with an IP', async () => {
-      const pods = await runningPods('app=echo');
-      return pods.length === 1 ? pods : undefined;
-    });
-    const name = pod?.metadata?.name ?? '';
-    const url = `http://${pod?.status?.podIP ?? ''}:8080/`;
-    const served = await ns.waitFor(`the runtime to answer on ${url}`, async () => {
-      const run = await loadInsideLab(url, 20);
-      return run.report?.byCode['200'] === 20 ? run.report : undefined;
-    });
+    const { name, url, report: served } = await servedPod('echo', 20);
+    assert.deepEqual(served.byCode, { 200: 20 });
     assert.deepEqual(served.byPod, { [name]: 20 }, 'every answer names the pod');
     assert.deepEqual(served.byVersion, { v7: 20 }, 'and its version, the image tag');
 
@@ -80,16 +87,7 @@ describe('lab pod runtime', () => {
       env: { AVIARY_LAB_ERROR_RATIO: 'abc' },
       ports: '[{ containerPort: 8080 }, { containerPort: 53, protocol: UDP }]',
     }), ns.name);
-    const [pod] = await ns.waitFor('the odd pod to be Running with an IP', async () => {
-      const pods = await runningPods('app=odd');
-      return pods.length === 1 ? pods : undefined;
-    });
-    const name = pod?.metadata?.name ?? '';
-    const url = `http://${pod?.status?.podIP ?? ''}:8080/`;
-    const served = await ns.waitFor(`the runtime to answer on ${url}`, async () => {
-      const run = await loadInsideLab(url, 20);
-      return run.report?.completed === 20 ? run.report : undefined;
-    });
+    const { name, url, report: served } = await servedPod('odd', 20);
     assert.deepEqual(served.byCode, { 200: 20 }, 'an error ratio it cannot read is not applied');
 
     // An update of the pod makes the runtime plan it again; the problems are still reported only once.
