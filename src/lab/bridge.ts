@@ -49,7 +49,8 @@ function assertLoopback(endpoint: Endpoint, half: HalfBridge): void {
 async function listen(half: HalfBridge, onError: (bridge: string, error: Error) => void): Promise<Server> {
   assertLoopback(half.listen, half);
   assertLoopback(half.connect, half);
-  const server = createServer({ noDelay: true }, (downstream) => {
+  // Half-open both ways: a peer that ends its side (shutdown(SHUT_WR)) still gets the answer, as without a bridge.
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (downstream) => {
     relay(downstream, half, onError);
   });
   if ('unix' in half.listen) await rm(half.listen.unix, { force: true });
@@ -72,7 +73,9 @@ async function listen(half: HalfBridge, onError: (bridge: string, error: Error) 
 
 function relay(downstream: Socket, half: HalfBridge, onError: (bridge: string, error: Error) => void): void {
   const target = half.connect;
-  const upstream = 'unix' in target ? connect({ path: target.unix }) : connect({ host: target.tcp.host, port: target.tcp.port, noDelay: true });
+  const upstream = 'unix' in target
+    ? connect({ path: target.unix, allowHalfOpen: true })
+    : connect({ host: target.tcp.host, port: target.tcp.port, noDelay: true, allowHalfOpen: true });
   // A reset on either side ends both: the peer sees the connection fail as it would without the bridge.
   const fail = (error: Error): void => {
     if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET' && (error as NodeJS.ErrnoException).code !== 'EPIPE') onError(half.name, error);

@@ -21,6 +21,7 @@ import { KubeClient, resourcePath } from '../runtime/rest.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { ensureGateway, gatewayPaths } from './gateway-build.ts';
 import { gatewayObjects, gatewayTokenSecret, labNamespace, sharedGateway, traefikConfig } from './gateway-objects.ts';
+import { assertDialable } from './guard.ts';
 import { hostAddress, labLayout, type LabLayout } from './layout.ts';
 import { assertCanCreateNetns, createNetns, deleteNetns, netnsExists } from './netns.ts';
 import { labProcesses, type LabProcess } from './processes.ts';
@@ -119,7 +120,7 @@ export async function labStatus(): Promise<LabReport> {
       components.push({ name: proc.name, running: false, healthy: false, detail: 'not running', logFile: proc.logFile });
       continue;
     }
-    const health = await probe(proc.healthUrl);
+    const health = await labProbe(proc);
     components.push({ name: proc.name, pid, running: true, healthy: health.ok, detail: health.ok ? 'healthy' : `unhealthy: ${health.error ?? `HTTP ${String(health.status ?? 0)}`}`, logFile: proc.logFile });
   }
   return {
@@ -129,6 +130,12 @@ export async function labStatus(): Promise<LabReport> {
     bridges: layout.bridges.map((b) => ({ name: b.name, direction: b.direction, host: `127.0.0.1:${String(b.hostPort)}`, lab: `127.0.0.1:${String(b.labPort)}` })),
     gatewayUrl: `http://${hostAddress(layout, 'gateway')}`,
   };
+}
+
+/** A lab process's health, through its bridge: a loopback URL, which the network rule checks before dialling. */
+function labProbe(proc: LabProcess): ReturnType<typeof probe> {
+  assertDialable(new URL(proc.healthUrl).hostname, `health probe of ${proc.name}`);
+  return probe(proc.healthUrl);
 }
 
 async function yamlObjects(dir: string): Promise<KubeObject[]> {
@@ -172,7 +179,7 @@ async function waitHealthy(proc: LabProcess, pid: number, timeoutMs = 60_000): P
   let last = '';
   while (Date.now() < deadline) {
     if (!isAlive(pid)) throw new ExitError(`${proc.name} exited during start-up.\n--- last lines of ${proc.logFile} ---\n${await tailFile(proc.logFile)}`);
-    const result = await probe(proc.healthUrl);
+    const result = await labProbe(proc);
     if (result.ok) return;
     last = result.error ?? `HTTP ${String(result.status ?? 0)}`;
     await sleep(100);

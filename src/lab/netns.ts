@@ -11,16 +11,25 @@ const run = promisify(execFile);
 /** Why the lab cannot run here, said so a person can act on it. */
 export class LabUnavailable extends Error {}
 
+/** What decides whether this machine can hold the lab. */
+export interface NetnsFacts {
+  platform: string;
+  uid: number | undefined;
+  hasIp: boolean;
+}
+
+/** Why the lab cannot run with these facts, or undefined when it can. Pure, so each message is tested. */
+export function netnsUnavailableReason(facts: NetnsFacts): string | undefined {
+  if (facts.platform !== 'linux') return `the traffic lab needs Linux network namespaces; this is ${facts.platform}`;
+  if (facts.uid !== 0) return 'the traffic lab needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN) to create its network namespace; run as root, or pass --no-lab';
+  if (!facts.hasIp) return 'the traffic lab needs the `ip` command (Debian: apt-get install iproute2)';
+  return undefined;
+}
+
 export async function assertCanCreateNetns(): Promise<void> {
-  if (process.platform !== 'linux') throw new LabUnavailable(`the traffic lab needs Linux network namespaces; this is ${process.platform}`);
-  if (process.getuid?.() !== 0) {
-    throw new LabUnavailable('the traffic lab needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN) to create its network namespace; run as root, or pass --no-lab');
-  }
-  try {
-    await run('ip', ['-V']);
-  } catch {
-    throw new LabUnavailable('the traffic lab needs the `ip` command (Debian: apt-get install iproute2)');
-  }
+  const hasIp = await run('ip', ['-V']).then(() => true, () => false);
+  const reason = netnsUnavailableReason({ platform: process.platform, uid: process.getuid?.(), hasIp });
+  if (reason !== undefined) throw new LabUnavailable(reason);
 }
 
 export async function netnsExists(path: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { currentLayout, labStatus, type LabReport } from '../../src/lab/lab.ts';
+import { assertDialable } from '../../src/lab/guard.ts';
 import { hostAddress } from '../../src/lab/layout.ts';
 import { TestPrometheus } from './prometheus.ts';
 
@@ -41,8 +42,9 @@ export interface TraefikService {
 
 /** Traefik's running configuration of HTTP services, from its API (through the gateway-api bridge). */
 export async function traefikServices(): Promise<TraefikService[]> {
-  const layout = await currentLayout();
-  const res = await fetch(`http://${hostAddress(layout, 'gatewayApi')}/api/http/services?per_page=1000`);
+  const url = new URL(`http://${hostAddress(await currentLayout(), 'gatewayApi')}/api/http/services?per_page=1000`);
+  assertDialable(url.hostname, 'traefikServices()');
+  const res = await fetch(url);
   if (!res.ok) throw new Error(`Traefik API answered ${String(res.status)}`);
   return (await res.json()) as TraefikService[];
 }
