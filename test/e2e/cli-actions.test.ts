@@ -231,10 +231,16 @@ describe('aviary CLI actions against the controller', () => {
   it('list -w ends cleanly on Ctrl-C', async () => {
     const child = spawn(aviary, ['list', 'rollouts', '-w', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
+    let err = '';
+    let exitCode: number | null | undefined;
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-    const exited = new Promise<number | null>((resolve) => { child.on('exit', resolve); });
+    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => { child.on('exit', (code) => { exitCode = code; resolve(code); }); });
     try {
-      await ns.waitFor('the list', () => Promise.resolve(out.includes('NAME')));
+      await ns.waitFor('the list', () => {
+        if (exitCode !== undefined) throw new Error(`list -w exited ${String(exitCode)} before listing: ${err}`);
+        return Promise.resolve(out.includes('NAME'));
+      });
       child.kill('SIGINT');
       assert.equal(await exited, 0, out);
     } finally {

@@ -41,11 +41,18 @@ describe('blue-green Rollouts', () => {
 
   it('promotes automatically after autoPromotionSeconds', async () => {
     await applyYaml(ns.kc, blueGreen('timed', '      autoPromotionSeconds: 1'), ns.name);
-    await rollouts.waitForPhase('timed', 'Healthy');
+    const first = await rollouts.waitForPhase('timed', 'Healthy');
     await rollouts.setImage('timed', 'app:2');
-    await rollouts.waitFor('timed', 'paused for auto-promotion', (r) => r.status?.pauseConditions?.[0]?.reason === 'BlueGreenPause');
-    const done = await rollouts.waitFor('timed', 'Healthy on the new version', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === r.status.currentPodHash);
+    const done = await rollouts.waitFor('timed', 'Healthy on the new version', (r) =>
+      r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS && r.status.stableRS === r.status.currentPodHash);
     assert.equal(await selector('timed-active'), done.status?.currentPodHash);
+    // The one-second pause can come and go between two observations of the Rollout, so the controller's own
+    // record proves it paused before it promoted.
+    const timed = suite.controller.events.filter((e) => e.object === 'timed');
+    const paused = timed.findIndex((e) => e.reason === 'RolloutPaused' && e.message.includes('BlueGreenPause'));
+    assert.ok(paused >= 0, `the Rollout paused for auto-promotion; events: ${timed.map((e) => e.reason).join(', ')}`);
+    await ns.waitFor('the active Service to switch after the pause', () =>
+      Promise.resolve(suite.controller.events.filter((e) => e.object === 'timed').slice(paused).some((e) => e.reason === 'SwitchService')));
   });
 
   it('aborts back to the active version and scales the preview down after abortScaleDownDelaySeconds', async () => {
