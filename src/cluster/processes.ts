@@ -18,6 +18,11 @@ export interface ProcessSpec {
    * its command line must start with for a pid file to be believed. Default `binary`.
    */
   program?: string;
+  /**
+   * Also believed when its command line contains this, whatever program runs it: a Node script started by another
+   * checkout (another node binary, another path) still serves the same state directory.
+   */
+  identity?: string;
 }
 
 export function startDetached(spec: ProcessSpec): number {
@@ -48,7 +53,9 @@ export async function runningPid(spec: ProcessSpec): Promise<number | undefined>
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  return (await commandLine(pid))?.startsWith(spec.program ?? spec.binary) ? pid : undefined;
+  const line = await commandLine(pid);
+  if (line === undefined) return undefined;
+  return line.startsWith(spec.program ?? spec.binary) || (spec.identity !== undefined && line.includes(spec.identity)) ? pid : undefined;
 }
 
 async function commandLine(pid: number): Promise<string | undefined> {

@@ -33,6 +33,7 @@ export function labProcesses(layout: LabLayout, traefik: string, kubeconfig: str
     spec('lab-bridge', {
       binary: process.execPath,
       args: [...nodeFlags, hostBridgeMain, layout.layoutFile],
+      identity: `src/lab/host-bridge-main.ts ${layout.layoutFile}`,
       // Answers only when the agent's half of the bridge is up too: the host half alone proves nothing.
       healthUrl: `${host('runtimeMetrics')}/healthz`,
     }),
@@ -40,6 +41,7 @@ export function labProcesses(layout: LabLayout, traefik: string, kubeconfig: str
       binary: 'ip',
       program: process.execPath,
       args: ['netns', 'exec', layout.netns, process.execPath, ...nodeFlags, '--max-semi-space-size=2', agentMain, layout.layoutFile, kubeconfig],
+      identity: `src/lab/agent-main.ts ${layout.layoutFile}`,
       healthUrl: `${host('runtimeMetrics')}/healthz`,
     }),
     spec('traefik', {
