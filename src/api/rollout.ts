@@ -620,6 +620,8 @@ export const rolloutConditionTypes = [
   'Paused',
   'Completed',
   'Healthy',
+  // Aviary: a traffic router cannot act (docs/traffic-routing.md); absent while it can.
+  'TrafficRouting',
 ] as const;
 export type RolloutConditionType = (typeof rolloutConditionTypes)[number];
 

@@ -2,8 +2,7 @@ import type { BlueGreenStrategy } from '../api/rollout.ts';
 import type { AnalysisPlanner, Verdict } from './analysis.ts';
 import type { PlanContext } from './context.ts';
 import { type ReplicaSetView } from './observed.ts';
-import { formatTime } from '../runtime/time.ts';
-import { scaleDownDeadlineAnnotation } from '../api/labels.ts';
+import { scaleDownAfter } from './scale-down.ts';
 import { selectedHash } from '../traffic/service-selector.ts';
 import type { ServiceTarget } from '../traffic/router.ts';
 
@@ -71,7 +70,7 @@ export function planBlueGreen(ctx: PlanContext, blueGreen: BlueGreenStrategy, an
   // The weight is the new version's share: all of it once the active Service is on it, none before.
   const stableHash = ctx.stableRS?.hash ?? newRS.hash;
   const weight = stableHash === newRS.hash || activeTarget !== newRS ? 0 : 100;
-  ctx.plan.traffic = { stableHash, canaryHash: newRS.hash, weight, headerRoutes: [], mirrorRoutes: [], services };
+  ctx.plan.traffic = { stableHash, canaryHash: newRS.hash, weight, maxWeight: 100, headerRoutes: [], mirrorRoutes: [], services };
   if (activeHash !== undefined && activeHash !== activeTarget.hash) {
     ctx.event('Normal', 'SwitchService', `Switched selector for service '${blueGreen.activeService}' from '${activeHash}' to '${activeTarget.hash}'`);
   }
@@ -169,28 +168,6 @@ function readyToPromote(ctx: PlanContext, blueGreen: BlueGreenStrategy, newRS: R
 
 function fullyAvailable(ctx: PlanContext, view: ReplicaSetView): boolean {
   return view.observed && view.current === ctx.replicas && view.available >= ctx.replicas;
-}
-
-/** Scale a ReplicaSet to 0 once its deadline (recorded in an annotation, so restarts keep it) has passed. */
-function scaleDownAfter(ctx: PlanContext, view: ReplicaSetView, delaySeconds: number): void {
-  if (view.current === 0) {
-    if (view.scaleDownDeadline !== undefined) ctx.plan.annotate.push({ name: view.name, annotations: { [scaleDownDeadlineAnnotation]: null } });
-    return;
-  }
-  if (delaySeconds <= 0) {
-    ctx.scale(view, 0);
-    return;
-  }
-  const deadline = view.scaleDownDeadline === undefined ? Number.NaN : Date.parse(view.scaleDownDeadline);
-  if (Number.isNaN(deadline)) {
-    const at = new Date(ctx.now.getTime() + delaySeconds * 1000);
-    ctx.plan.annotate.push({ name: view.name, annotations: { [scaleDownDeadlineAnnotation]: formatTime(at.getTime()) } });
-    ctx.requeueAfter(delaySeconds * 1000);
-    return;
-  }
-  const remaining = deadline - ctx.now.getTime();
-  if (remaining > 0) ctx.requeueAfter(remaining);
-  else ctx.scale(view, 0);
 }
 
 function serviceHash(ctx: PlanContext, service: string): string | undefined {

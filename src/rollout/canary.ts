@@ -1,6 +1,7 @@
-import type { CanaryStep, CanaryStrategy } from '../api/rollout.ts';
+import type { CanaryStep, CanaryStrategy, RolloutTrafficRouting } from '../api/rollout.ts';
 import { parseDuration, formatDuration } from '../util/duration.ts';
 import type { AnalysisPlanner } from './analysis.ts';
+import { canaryScaleAt, canaryScaleReached, maxWeightOf, planRoutedCanary, routedWeightReached } from './canary-traffic.ts';
 import type { PlanContext } from './context.ts';
 import { canaryFenceposts } from './int-or-percent.ts';
 import type { ReplicaSetView } from './observed.ts';
@@ -27,6 +28,7 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy, analysis: A
     stable = newRS;
   }
 
+  const routing = canary.trafficRouting;
   let weight = 100;
   let stepsDone = true;
   if (stable.hash !== ctx.hash) {
@@ -44,12 +46,17 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy, analysis: A
     if (status.abort !== true && paused) {
       weight = currentSetWeight(steps, status.currentStepIndex ?? 0);
     } else if (status.abort !== true) {
-      weight = runSteps(ctx, steps, { maxSurge, maxUnavailable, newRS, stable }, analysis);
+      weight = runSteps(ctx, canary, { maxSurge, maxUnavailable, newRS, stable }, analysis);
     }
     if (status.abort === true) weight = abortCanary(ctx);
     stepsDone = (status.currentStepIndex ?? 0) >= steps.length;
   } else if (steps.length > 0) {
     status.currentStepIndex = steps.length;
+  }
+
+  if (routing !== undefined) {
+    planRouted(ctx, canary, routing, { weight, stepsDone, newRS, stable });
+    return;
   }
 
   const older = ctx.views.filter((v) => v !== newRS && v !== stable);
@@ -77,6 +84,34 @@ export function planCanary(ctx: PlanContext, canary: CanaryStrategy, analysis: A
   ctx.plan.traffic = canaryTraffic(ctx, canary, weight);
 }
 
+interface RoutedOutcome {
+  weight: number;
+  stepsDone: boolean;
+  newRS: ReplicaSetView;
+  stable: ReplicaSetView;
+}
+
+/**
+ * The traffic-routed canary after the steps: promotion once every step is done and the routers carry all of the
+ * traffic to the fully available canary; then the pods and the weight for this pass (canary-traffic.ts).
+ */
+function planRouted(ctx: PlanContext, canary: CanaryStrategy, routing: RolloutTrafficRouting, outcome: RoutedOutcome): void {
+  const { status } = ctx;
+  const { newRS } = outcome;
+  let { stable } = outcome;
+  const maxWeight = maxWeightOf(routing);
+  const desired = status.abort === true ? 0 : outcome.stepsDone ? maxWeight : outcome.weight;
+  const promoted = stable !== newRS && outcome.stepsDone && status.abort !== true && ctx.rollout.spec.paused !== true &&
+    newRS.observed && newRS.current === ctx.replicas && newRS.available >= ctx.replicas && routedWeightReached(ctx, canary, routing, maxWeight);
+  if (promoted) {
+    status.stableRS = ctx.hash;
+    delete status.promoteFull;
+    stable = newRS;
+  }
+  const scale = outcome.stepsDone ? undefined : canaryScaleAt(canary.steps ?? [], status.currentStepIndex ?? 0);
+  ctx.plan.traffic = planRoutedCanary(ctx, canary, routing, { desired, newRS, stable, scale });
+}
+
 /**
  * Traffic after this pass: the canary Service on the canary (on the stable version once aborted), the stable
  * Service on the stable version, and the weight the step wants — 0 when there is nothing to split.
@@ -87,7 +122,7 @@ function canaryTraffic(ctx: PlanContext, canary: CanaryStrategy, weight: number)
   const services: ServiceTarget[] = [];
   if (canary.stableService !== undefined) services.push({ service: canary.stableService, hash: stableHash });
   if (canary.canaryService !== undefined) services.push({ service: canary.canaryService, hash: canaryHash });
-  return { stableHash, canaryHash, weight: canaryHash === stableHash ? 0 : weight, headerRoutes: [], mirrorRoutes: [], services };
+  return { stableHash, canaryHash, weight: canaryHash === stableHash ? 0 : weight, maxWeight: 100, headerRoutes: [], mirrorRoutes: [], services };
 }
 
 /** Aborted: back to the stable ReplicaSet, steps from the start on a retry, pauses forgotten. */
@@ -109,8 +144,10 @@ interface StepState {
 }
 
 /** Advances through the steps that are done; returns the weight the canary should have now. */
-function runSteps(ctx: PlanContext, steps: readonly CanaryStep[], state: StepState, analysis: AnalysisPlanner): number {
+function runSteps(ctx: PlanContext, canary: CanaryStrategy, state: StepState, analysis: AnalysisPlanner): number {
   const { status } = ctx;
+  const steps = canary.steps ?? [];
+  const routing = canary.trafficRouting;
   let index = status.currentStepIndex ?? 0;
   if (status.promoteFull === true) {
     index = steps.length;
@@ -122,8 +159,17 @@ function runSteps(ctx: PlanContext, steps: readonly CanaryStep[], state: StepSta
     if (step === undefined) break;
     const label = `Rollout step ${index + 1}/${steps.length} completed`;
     if (step.setWeight !== undefined) {
-      if (!setWeightDone(ctx, step.setWeight, state)) break;
+      const reached = routing === undefined ? setWeightDone(ctx, step.setWeight, state) : routedWeightReached(ctx, canary, routing, step.setWeight);
+      if (!reached) break;
       ctx.event('Normal', 'RolloutStepCompleted', `${label} (setWeight: ${step.setWeight})`);
+    } else if (step.setCanaryScale !== undefined && routing !== undefined) {
+      if (!canaryScaleReached(ctx, state.newRS, step.setCanaryScale, currentSetWeight(steps, index), maxWeightOf(routing))) break;
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setCanaryScale)`);
+    } else if (step.setHeaderRoute !== undefined && routing !== undefined) {
+      // The route is written in this pass, with the routes of the steps before it (managedRoutesAt).
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setHeaderRoute: ${step.setHeaderRoute.name ?? ''})`);
+    } else if (step.setMirrorRoute !== undefined && routing !== undefined) {
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setMirrorRoute: ${step.setMirrorRoute.name})`);
     } else if (step.pause !== undefined) {
       const duration = step.pause.duration;
       const describe = duration === undefined ? 'pause' : `pause: ${formatDuration(parseDuration(duration))}`;

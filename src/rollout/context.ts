@@ -5,6 +5,8 @@ import { podTemplateHash } from './hash.ts';
 import { type ObservedRollout, type PlannedEvent, type ReplicaSetView, type RolloutPlan } from './observed.ts';
 import { formatTime } from '../runtime/time.ts';
 import type { Workload } from './workload.ts';
+import { routersFor } from '../traffic/registry.ts';
+import type { ObservedTraffic, TrafficIntent, TrafficRouter } from '../traffic/router.ts';
 import { desiredReplicasAnnotation, podTemplateHashLabel, revisionAnnotation, templateHashAnnotation } from '../api/labels.ts';
 
 /**
@@ -31,6 +33,10 @@ export class PlanContext {
   readonly trailingEvents: PlannedEvent[] = [];
   /** Revision the current template runs as. */
   readonly revision: number;
+  /** The routers the Rollout's traffic goes through, bound to its configuration, in registry order. */
+  readonly routers: TrafficRouter[];
+  /** What the routers read, as observed. */
+  readonly traffic: ObservedTraffic;
 
   constructor(rollout: Rollout, observed: ObservedRollout, workload: Workload) {
     this.rollout = rollout;
@@ -48,6 +54,22 @@ export class PlanContext {
     this.hash = this.newRS?.hash ?? computed;
     const maxRevision = Math.max(0, ...this.views.map((v) => v.revision));
     this.revision = this.newRS?.revision === maxRevision ? maxRevision : maxRevision + 1;
+    this.routers = routersFor(rollout).map((definition) => definition.routerFor(rollout));
+    this.traffic = {
+      namespace: rollout.metadata.namespace ?? 'default',
+      owner: rollout.metadata.name ?? '',
+      services: observed.services,
+      objects: observed.routerObjects ?? new Map(),
+      absentKinds: observed.absentKinds ?? new Set(),
+    };
+  }
+
+  /**
+   * Whether the routers' objects, as observed, carry the intent: no router has a problem and none says it has
+   * not caught up (one that cannot tell counts as carrying it).
+   */
+  trafficCarries(intent: TrafficIntent): boolean {
+    return this.routers.every((router) => router.problems(intent, this.traffic).length === 0 && router.verify(intent, this.traffic) !== false);
   }
 
   /**

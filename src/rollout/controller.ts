@@ -13,11 +13,11 @@ import { controllerUidIndex } from '../runtime/store.ts';
 import { analysisReferences } from './analysis.ts';
 import { RolloutExecutor } from './executor.ts';
 import { RolloutMetrics } from './metrics.ts';
-import { type ObservedAnalysis, type PodView, type WorkloadObject } from './observed.ts';
+import { type ObservedAnalysis, type ObservedRollout, type PodView, type WorkloadObject } from './observed.ts';
 import { planRollout } from './plan.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
 import { routerDefinitions } from '../traffic/registry.ts';
-import type { ObservedTraffic, RouterDefinition, RouterInformers } from '../traffic/router.ts';
+import { mergeObserved, type RouterDefinition, type RouterInformers } from '../traffic/router.ts';
 import { workloadSourceFor, workloadSources, type WorkloadSource } from './workload.ts';
 
 export interface RolloutControllerOptions {
@@ -96,7 +96,11 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
   }
   for (const { definition, informers } of routers) {
     for (const watched of informers.watched) {
-      controller.watches(watched.informer, (obj) => referencing(obj.metadata?.namespace, (r) => definition.appliesTo(r) && watched.referencedBy(r).includes(obj.metadata?.name ?? '')));
+      // A route may live in another namespace than its Rollouts (gatewayAPI.namespace), so every Rollout is asked.
+      controller.watches(watched.informer, (obj) => {
+        const key = keyOf(obj.metadata?.namespace, obj.metadata?.name ?? '');
+        return referencing(undefined, (r) => definition.appliesTo(r) && watched.referencedBy(r).includes(key));
+      });
     }
   }
   if (analysis === undefined) return controller;
@@ -246,13 +250,11 @@ export class RolloutReconciler implements Reconciler {
     return plan.requeueAfterMs === undefined ? done : { requeueAfter: plan.requeueAfterMs };
   }
 
-  /** What the Rollout's routers read of it (Services for the service-selector router), copied out of the caches. */
-  #trafficOf(rollout: DeepReadonly<Rollout>): Pick<ObservedTraffic, 'services'> {
-    const observed: Pick<ObservedTraffic, 'services'> = { services: new Map() };
-    for (const { definition, informers } of this.#deps.routers) {
-      if (definition.appliesTo(rollout)) Object.assign(observed, informers.observe(rollout));
-    }
-    return observed;
+  /** What the Rollout's routers read of it (Services, routes, ...), copied out of the caches. */
+  #trafficOf(rollout: DeepReadonly<Rollout>): Pick<ObservedRollout, 'services' | 'routerObjects' | 'absentKinds'> {
+    const parts = this.#deps.routers.filter(({ definition }) => definition.appliesTo(rollout)).map(({ informers }) => informers.observe(rollout));
+    const { services, objects, absentKinds } = mergeObserved(parts);
+    return { services, routerObjects: objects, absentKinds };
   }
 
   /** The object spec.workloadRef names, if its kind is one a source reads and it exists. */

@@ -4,6 +4,7 @@ import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
 import type { PodMetadataChange } from './pod-metadata.ts';
 import type { TrafficIntent } from '../traffic/router.ts';
+import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import type { ObjectWrite } from '../traffic/writes.ts';
 import { ephemeralMetadataAnnotation, podTemplateHashLabel, revisionAnnotation, scaleDownDeadlineAnnotation, templateHashAnnotation } from '../api/labels.ts';
 
@@ -17,6 +18,10 @@ export interface ObservedRollout {
   replicaSets: readonly ReplicaSet[];
   /** Services in the Rollout's namespace that it references, by name (missing ones are absent): the service-selector router's. */
   services: ReadonlyMap<string, Service>;
+  /** The traffic routers' own objects, by routedObjectKey (src/traffic/router.ts); absent means none. */
+  routerObjects?: ReadonlyMap<string, DeepReadonly<KubeObject>>;
+  /** Kinds a router reads that the API server does not serve, as "Kind.group". */
+  absentKinds?: ReadonlySet<string>;
   /** The object spec.workloadRef names, if any. */
   workload?: WorkloadObject;
   /** Pods of the Rollout's ReplicaSets; needed only for restarts. */

@@ -14,8 +14,7 @@ import { planWorkloadSource, resolveWorkload } from './workload.ts';
 import { type ObservedRollout, type RolloutPlan } from './observed.ts';
 import { invalidSpecMessage, validateRollout, type SpecIssue } from './validate.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
-import { routersFor } from '../traffic/registry.ts';
-import { routeTraffic, type ObservedTraffic } from '../traffic/router.ts';
+import { routeTraffic, type TrafficIntent } from '../traffic/router.ts';
 
 /**
  * Decides everything one reconcile of a Rollout should do, from a snapshot of what the informers observed. Pure:
@@ -57,16 +56,46 @@ export function planRollout(observed: ObservedRollout): RolloutPlan {
   return finish(ctx);
 }
 
-/** The writes of every router the Rollout's traffic goes through, for the intent the strategy planned. */
+/**
+ * The writes of every router the Rollout's traffic goes through, for the intent the strategy planned. If any
+ * router cannot act (its object is missing or malformed, its CRD not installed), no router writes anything: the
+ * traffic stays exactly where it is, the TrafficRouting condition and an Event name the object, and the steps
+ * wait (they need the routers to carry their weight). With traffic routing, status.canary.weights records what
+ * the routers were told.
+ */
 function planTraffic(ctx: PlanContext): void {
   const intent = ctx.plan.traffic;
   if (intent === undefined) return;
-  const observed: ObservedTraffic = {
-    namespace: ctx.rollout.metadata.namespace ?? 'default',
-    owner: ctx.rollout.metadata.name ?? '',
-    services: ctx.observed.services,
+  const { status } = ctx;
+  const problems = ctx.routers.flatMap((router) => router.problems(intent, ctx.traffic));
+  const previous = getCondition(status.conditions, 'TrafficRouting');
+  if (problems.length > 0) {
+    const message = problems.map((p) => p.message).join('; ');
+    const reason = problems[0]?.reason ?? 'TrafficRoutingError';
+    if (previous?.message !== message) ctx.event('Warning', reason, message);
+    status.conditions = setCondition(status.conditions ?? [], { type: 'TrafficRouting', status: 'False', reason, message }, ctx.nowTime);
+    return;
+  }
+  if (previous !== undefined) status.conditions = removeCondition(status.conditions ?? [], 'TrafficRouting');
+  for (const router of ctx.routers) ctx.plan.writes.push(...routeTraffic(router, intent, ctx.traffic));
+  if (ctx.rollout.spec.strategy?.canary?.trafficRouting !== undefined) recordWeights(ctx, intent);
+}
+
+/** status.canary.weights as Argo Rollouts writes it, and TrafficWeightUpdated when the canary's weight moves. */
+function recordWeights(ctx: PlanContext, intent: TrafficIntent): void {
+  const { status } = ctx;
+  const before = ctx.previous.canary?.weights;
+  const verified = ctx.routers.every((router) => router.verify(intent, ctx.traffic) !== false);
+  status.canary = {
+    ...(status.canary ?? {}),
+    weights: {
+      canary: { weight: intent.weight, podTemplateHash: intent.canaryHash, ...(intent.canaryService === undefined ? {} : { serviceName: intent.canaryService }) },
+      stable: { weight: intent.maxWeight - intent.weight, podTemplateHash: intent.stableHash, ...(intent.stableService === undefined ? {} : { serviceName: intent.stableService }) },
+      verified,
+    },
   };
-  for (const { router } of routersFor(ctx.rollout)) ctx.plan.writes.push(...routeTraffic(router, intent, observed));
+  const from = before?.canary.weight ?? 0;
+  if (from !== intent.weight) ctx.event('Normal', 'TrafficWeightUpdated', `Traffic weight updated from ${from} to ${intent.weight}`);
 }
 
 function specIssues(observed: ObservedRollout): SpecIssue[] {
@@ -210,7 +239,9 @@ function summarize(ctx: PlanContext, analysis: AnalysisSummary): void {
   else if (paused) [phase, message] = ['Paused', status.pauseConditions?.[0]?.reason ?? 'paused'];
   else if (!completed) {
     phase = 'Progressing';
-    if ((newRS?.current ?? 0) < ctx.replicas && status.stableRS !== ctx.hash && rollout.spec.strategy?.canary !== undefined) message = 'more replicas need to be updated';
+    const routing = getCondition(conditions, 'TrafficRouting');
+    if (routing?.status === 'False') message = `${routing.reason}: ${routing.message}`;
+    else if ((newRS?.current ?? 0) < ctx.replicas && status.stableRS !== ctx.hash && rollout.spec.strategy?.canary !== undefined) message = 'more replicas need to be updated';
     else if ((newRS?.created ?? 0) < ctx.replicas) message = 'more replicas need to be updated';
     else if ((newRS?.available ?? 0) < (newRS?.current ?? 0)) message = 'updated replicas are still becoming available';
     else if (analysis.waiting) message = 'waiting for analysis to complete';

@@ -10,6 +10,9 @@ import { formatTime } from '../runtime/time.ts';
 import { podTemplateHashLabel } from '../api/labels.ts';
 import { describeTarget, type ObjectWrite } from '../traffic/writes.ts';
 import { applyMergePatch } from '../util/merge-patch.ts';
+import { applyJsonPatch } from '../util/json-patch.ts';
+import type { KubeObject } from '../runtime/objects.ts';
+import { routedObjectKey } from '../traffic/router.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become
@@ -30,6 +33,8 @@ export class Simulation {
   runPhase: (run: AnalysisRun) => AnalysisPhase = () => 'Successful';
   catalog: TemplateCatalog;
   lastPlan?: RolloutPlan;
+  /** The traffic routers' objects (routes, TraefikServices), by routedObjectKey; writes apply to them. */
+  objects = new Map<string, KubeObject>();
 
   /** `services` are the names of Services to pretend exist, selecting the Rollout's pods. */
   constructor(rollout: Rollout, services: Iterable<string> = [], catalog?: TemplateCatalog) {
@@ -42,7 +47,10 @@ export class Simulation {
 
   /** One reconcile. Returns true when it changed anything. */
   reconcile(): boolean {
-    const plan = planRollout({ rollout: this.rollout, replicaSets: this.replicaSets, services: this.services, analysis: { runs: this.runs, catalog: this.catalog }, now: this.now });
+    const plan = planRollout({
+      rollout: this.rollout, replicaSets: this.replicaSets, services: this.services, routerObjects: this.objects,
+      analysis: { runs: this.runs, catalog: this.catalog }, now: this.now,
+    });
     this.lastPlan = plan;
     let changed = false;
     if (plan.createReplicaSet !== undefined) {
@@ -73,7 +81,8 @@ export class Simulation {
       changed = true;
     }
     this.events.push(...plan.events);
-    this.settlePods();
+    // Pods that became available (or stopped being) are news the controller reacts to, as a watch event.
+    if (this.settlePods()) changed = true;
     return changed;
   }
 
@@ -122,11 +131,25 @@ export class Simulation {
     return this.events.map((e) => e.reason);
   }
 
-  /** The routers' writes, applied to the simulated Services as the API server would apply a merge patch. */
+  /** Adds a router's object (an HTTPRoute, a TraefikService) to the simulated cluster. */
+  addObject(object: KubeObject): void {
+    const { kind, metadata } = object;
+    this.objects.set(routedObjectKey(kind ?? '', metadata?.namespace ?? this.rollout.metadata.namespace ?? 'default', metadata?.name ?? ''), structuredClone(object));
+  }
+
+  /** The routers' writes, applied to the simulated Services and router objects as the API server would apply them. */
   #applyWrite(write: ObjectWrite): void {
-    const svc = write.target.kind === 'Service' ? this.services.get(write.target.name) : undefined;
-    if (svc === undefined || write.type !== 'merge') throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(write.target)}`);
-    this.services.set(write.target.name, applyMergePatch(svc, write.patch) as Service);
+    const { target } = write;
+    if (target.kind === 'Service') {
+      const svc = this.services.get(target.name);
+      if (svc === undefined || write.type !== 'merge') throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(target)}`);
+      this.services.set(target.name, applyMergePatch(svc, write.patch) as Service);
+      return;
+    }
+    const key = routedObjectKey(target.kind, target.namespace ?? '', target.name);
+    const object = this.objects.get(key);
+    if (object === undefined || write.type === 'apply') throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(target)}`);
+    this.objects.set(key, write.type === 'merge' ? (applyMergePatch(object, write.patch) as KubeObject) : applyJsonPatch(object, write.patch));
   }
 
   #applyAnalysis(plan: RolloutPlan): boolean {
@@ -153,12 +176,17 @@ export class Simulation {
     return rs;
   }
 
-  private settlePods(): void {
+  /** Brings every ReplicaSet's status to its pods' state; true when any status changed. */
+  private settlePods(): boolean {
+    let changed = false;
     for (const rs of this.replicaSets) {
       const want = rs.spec?.replicas ?? 0;
       const available = this.unavailable.has(rs.metadata?.labels?.[podTemplateHashLabel] ?? '') ? 0 : want;
-      rs.status = { replicas: want, readyReplicas: available, availableReplicas: available, observedGeneration: rs.metadata?.generation ?? 1 };
+      const status = { replicas: want, readyReplicas: available, availableReplicas: available, observedGeneration: rs.metadata?.generation ?? 1 };
+      if (!isDeepStrictEqual(status, rs.status)) changed = true;
+      rs.status = status;
     }
+    return changed;
   }
 }
 

@@ -39,7 +39,7 @@ describe('traffic intent: canary', () => {
     sim.settle();
     const stable = sim.rollout.status?.stableRS ?? '';
     assert.deepEqual(traffic(sim), {
-      stableHash: stable, canaryHash: stable, weight: 0, headerRoutes: [], mirrorRoutes: [],
+      stableHash: stable, canaryHash: stable, weight: 0, maxWeight: 100, headerRoutes: [], mirrorRoutes: [],
       services: [{ service: 'web-stable', hash: stable }, { service: 'web-canary', hash: stable }],
     });
     assert.deepEqual(selectors(sim), { 'web-canary': stable, 'web-stable': stable });

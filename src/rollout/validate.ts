@@ -1,4 +1,7 @@
-import type { CanaryStep, Rollout } from '../api/rollout.ts';
+import type { CanaryStep, CanaryStrategy, Rollout } from '../api/rollout.ts';
+import { gatewayApiPluginName } from '../traffic/gateway-api.ts';
+import { routersFor } from '../traffic/registry.ts';
+import { serviceSelector } from '../traffic/service-selector.ts';
 import { parseDuration } from '../util/duration.ts';
 import { canaryFenceposts, fencepostsBothZero } from './int-or-percent.ts';
 
@@ -9,7 +12,10 @@ export interface SpecIssue {
 }
 
 /** Features of the Rollout API that this controller accepts in the schema but does not run yet. */
-const stepsNotYetSupported = ['setCanaryScale', 'experiment', 'setHeaderRoute', 'setMirrorRoute', 'plugin'] as const;
+const stepsNotYetSupported = ['experiment', 'plugin'] as const;
+
+/** trafficRouting fields that name a router of Argo Rollouts' that Aviary does not have yet. */
+const routersNotYetSupported = ['istio', 'nginx', 'alb', 'smi', 'ambassador', 'appMesh', 'apisix'] as const;
 
 /**
  * Semantic checks the CRD schema cannot express. `existingServices` are the names of Services found in the
@@ -47,7 +53,7 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
 
   if (canary !== undefined) {
     const base = 'spec.strategy.canary';
-    if (canary.trafficRouting !== undefined) add(`${base}.trafficRouting`, 'traffic routing is not supported yet by this controller');
+    if (canary.trafficRouting !== undefined) validateTrafficRouting(rollout, canary, add);
     if (canary.canaryService !== undefined && canary.canaryService === canary.stableService) {
       add(`${base}.stableService`, 'must differ from canaryService');
     }
@@ -63,8 +69,9 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
     for (const field of trafficOnly) {
       if (canary[field] !== undefined && canary.trafficRouting === undefined) add(`${base}.${field}`, 'only valid with trafficRouting');
     }
+    const maxWeight = canary.trafficRouting?.maxTrafficWeight ?? 100;
     (canary.steps ?? []).forEach((step, i) => {
-      validateStep(step, `${base}.steps[${i}]`, add);
+      validateStep(step, `${base}.steps[${i}]`, maxWeight, add);
     });
   }
 
@@ -81,14 +88,63 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
   return issues;
 }
 
-function validateStep(step: CanaryStep, field: string, add: (field: string, message: string) => void): void {
+/**
+ * trafficRouting: only routers that exist, each configured as its router's own checks want, the Services they
+ * weight between, and setHeaderRoute / setMirrorRoute steps only where a router carries them and only for routes
+ * listed in managedRoutes (which are what is removed at the end).
+ */
+function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (field: string, message: string) => void): void {
+  const base = 'spec.strategy.canary';
+  const routing = canary.trafficRouting ?? {};
+  for (const name of routersNotYetSupported) {
+    if (routing[name] !== undefined) add(`${base}.trafficRouting.${name}`, `the ${name} router is not supported yet by this controller`);
+  }
+  for (const plugin of Object.keys(routing.plugins ?? {})) {
+    if (plugin !== gatewayApiPluginName) add(`${base}.trafficRouting.plugins["${plugin}"]`, `plugin ${plugin} is not supported: Aviary runs no plugins, and reads ${gatewayApiPluginName}'s configuration as its native gatewayAPI router`);
+  }
+  const routers = routersFor(rollout).filter((d) => d !== serviceSelector);
+  if (routers.length === 0 && !routersNotYetSupported.some((name) => routing[name] !== undefined)) {
+    add(`${base}.trafficRouting`, 'names no router: set gatewayAPI or traefik');
+  }
+  for (const definition of routers) for (const issue of definition.specIssues?.(rollout) ?? []) add(issue.field, issue.message);
+  if (canary.canaryService === undefined || canary.canaryService === '') add(`${base}.canaryService`, 'required with trafficRouting: the Service the routers send the canary\'s share to');
+  if (canary.stableService === undefined || canary.stableService === '') add(`${base}.stableService`, 'required with trafficRouting: the Service the routers send the rest to');
+
+  const managed = new Set<string>();
+  (routing.managedRoutes ?? []).forEach((route, i) => {
+    if (managed.has(route.name)) add(`${base}.trafficRouting.managedRoutes[${i}].name`, `"${route.name}" is listed twice`);
+    managed.add(route.name);
+  });
+  const carriers = (kind: 'headerRoutes' | 'mirrorRoutes'): boolean => routers.some((d) => d.supports(rollout)[kind]);
+  const names = routers.map((d) => d.name).join(' and ');
+  (canary.steps ?? []).forEach((step, i) => {
+    const field = `${base}.steps[${i}]`;
+    const header = step.setHeaderRoute;
+    if (header !== undefined) {
+      if (header.name === undefined || header.name === '') add(`${field}.setHeaderRoute.name`, 'required: a route listed in trafficRouting.managedRoutes');
+      else if (!managed.has(header.name)) add(`${field}.setHeaderRoute.name`, `route "${header.name}" is not listed in trafficRouting.managedRoutes`);
+      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
+    }
+    const mirror = step.setMirrorRoute;
+    if (mirror !== undefined) {
+      if (!managed.has(mirror.name)) add(`${field}.setMirrorRoute.name`, `route "${mirror.name}" is not listed in trafficRouting.managedRoutes`);
+      if (routers.length > 0 && !carriers('mirrorRoutes')) add(`${field}.setMirrorRoute`, `the ${names} router cannot mirror requests; use gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
+    }
+    const scale = step.setCanaryScale;
+    if (scale !== undefined && [scale.weight, scale.replicas, scale.matchTrafficWeight].filter((v) => v !== undefined).length !== 1) {
+      add(`${field}.setCanaryScale`, 'set exactly one of weight, replicas or matchTrafficWeight');
+    }
+  });
+}
+
+function validateStep(step: CanaryStep, field: string, maxWeight: number, add: (field: string, message: string) => void): void {
   const set = Object.keys(step).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
   if (set.length !== 1) {
     add(field, set.length === 0 ? 'a step must set one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin' : `a step must set exactly one field, found ${set.join(' and ')}`);
     return;
   }
-  if (step.setWeight !== undefined && (step.setWeight < 0 || step.setWeight > 100)) {
-    add(`${field}.setWeight`, `must be between 0 and 100, got ${step.setWeight}`);
+  if (step.setWeight !== undefined && (step.setWeight < 0 || step.setWeight > maxWeight)) {
+    add(`${field}.setWeight`, `must be between 0 and ${maxWeight}${maxWeight === 100 ? '' : ' (trafficRouting.maxTrafficWeight)'}, got ${step.setWeight}`);
   }
   const duration = step.pause?.duration;
   if (duration !== undefined) {

@@ -12,7 +12,7 @@ import { Backoff, type BackoffOptions } from './backoff.ts';
 import { sleepUntilAborted, systemClock, type Clock, type Timer } from './clock.ts';
 import { silentLogger } from './logger.ts';
 import { deepFreeze, keyOf, objectKey, type DeepReadonly, type KubeObject } from './objects.ts';
-import { KubeApiError, WatchInactivityError, isGone, resourcePath, type KubeClient, type KubeStatus, type WatchEvent } from './rest.ts';
+import { KubeApiError, WatchInactivityError, isGone, isNotFound, resourcePath, type KubeClient, type KubeStatus, type WatchEvent } from './rest.ts';
 import { Store, type IndexFunc } from './store.ts';
 
 export interface ResourceType {
@@ -50,6 +50,12 @@ export interface InformerOptions<T extends KubeObject> {
   clock?: Clock;
   /** Called for every restart of the list/watch loop after an error. */
   onRestart?: (error: unknown) => void;
+  /**
+   * The kind may not be served (a provider's CRD that is not installed): a 404 on LIST then counts as an empty,
+   * synced list — so the controller starts and every other object is reconciled — and the LIST is retried every
+   * this many milliseconds until the kind appears. Unset: a 404 is an error like any other.
+   */
+  absentRetryMs?: number;
 }
 
 export interface EventHandler<T> {
@@ -103,6 +109,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #clock: Clock;
   readonly #onRestart: ((error: unknown) => void) | undefined;
   readonly #path: string;
+  readonly #absentRetryMs: number | undefined;
 
   #handlers: EventHandler<T>[] = [];
   #running: Promise<void> | undefined;
@@ -118,6 +125,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   #relists = 0;
   #lastError: { message: string; at: number } | undefined;
   #resourceVersion: string | undefined;
+  #absent = false;
 
   constructor(client: KubeClient, options: InformerOptions<T>) {
     this.#client = client;
@@ -134,6 +142,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#backoff = new Backoff({ initialMs: 500, maxMs: 30_000, ...options.backoff });
     this.#clock = options.clock ?? systemClock;
     this.#onRestart = options.onRestart;
+    this.#absentRetryMs = options.absentRetryMs;
     this.#path = resourcePath(options.resource.apiVersion, options.resource.plural, this.namespace);
     this.name = describe(options.resource, this.namespace, this.labelSelector, this.fieldSelector);
     this.#logger = (options.logger ?? silentLogger()).child({ informer: this.name });
@@ -160,6 +169,11 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   hasSynced(): boolean {
     return this.#synced;
+  }
+
+  /** The API server does not serve this kind (last LIST was a 404; only with absentRetryMs). */
+  isAbsent(): boolean {
+    return this.#absent;
   }
 
   /** Resolves once the first LIST has been applied; rejects if the signal aborts first. */
@@ -279,7 +293,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     while (!stop.aborted) {
       try {
         if (needList) {
-          await this.#list(stop);
+          if (!(await this.#listOrAbsent(stop))) {
+            await sleepUntilAborted(this.#clock, this.#absentRetryMs ?? 0, stop);
+            continue;
+          }
           lastListAt = this.#clock.now();
           needList = false;
         }
@@ -331,6 +348,22 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     }
     this.#setWatching(false);
+  }
+
+  /** Lists; false when the kind is not served and absentRetryMs allows that (the cache is then empty and synced). */
+  async #listOrAbsent(signal: AbortSignal): Promise<boolean> {
+    try {
+      await this.#list(signal);
+      if (this.#absent) this.#logger.info('the kind is served now');
+      this.#absent = false;
+      return true;
+    } catch (error) {
+      if (this.#absentRetryMs === undefined || !isNotFound(error)) throw error;
+      if (!this.#absent) this.#logger.info({ retryInMs: this.#absentRetryMs }, 'the kind is not served (CRD not installed?); treating it as empty');
+      this.#absent = true;
+      this.#replace([], undefined);
+      return false;
+    }
   }
 
   async #list(signal: AbortSignal): Promise<void> {

@@ -1,12 +1,24 @@
 import type { DeepReadonly } from '../runtime/objects.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { RouterDefinition } from './router.ts';
+import { gatewayApi } from './gateway-api.ts';
 import { serviceSelector } from './service-selector.ts';
+import { traefik } from './traefik.ts';
 
-/** Every traffic router, one line each. Rollouts with spec.strategy.*.trafficRouting are refused until theirs exist. */
+/**
+ * Every traffic router, one line each. The service-selector router comes first: Services are pinned to their
+ * versions before any weight moves. Rollouts whose trafficRouting names a router not listed here are refused.
+ */
 export const routerDefinitions: readonly RouterDefinition[] = [
   serviceSelector,
+  gatewayApi,
+  traefik,
 ];
+
+/** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */
+export function trafficRouterNames(rollout: DeepReadonly<Rollout>): string[] {
+  return routersFor(rollout).filter((d) => d !== serviceSelector).map((d) => d.name);
+}
 
 /** The routers a Rollout's traffic goes through, in registry order. */
 export function routersFor(rollout: DeepReadonly<Rollout>): RouterDefinition[] {

@@ -1,7 +1,7 @@
 import type { Service } from '../api/kubernetes.ts';
 import type { HeaderRoutingMatch, Rollout, RouteMatch } from '../api/rollout.ts';
 import type { Informer, InformerFactory } from '../runtime/informer.ts';
-import type { DeepReadonly } from '../runtime/objects.ts';
+import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import type { ObjectWrite } from './writes.ts';
 
 /** A Service that should select the pods of one version (canary/stable, active/preview). */
@@ -33,8 +33,13 @@ export interface TrafficIntent {
   stableHash: string;
   /** Pod template hash of the version being released (canary, preview); equals stableHash when nothing is. */
   canaryHash: string;
-  /** Percent of traffic the canary should receive, 0–100: the weight the current step wants. */
+  /** The canary's share of the traffic, in units of maxWeight (percent unless maxTrafficWeight is set). */
   weight: number;
+  /** What the whole of the traffic weighs: trafficRouting.maxTrafficWeight, 100 unless set. */
+  maxWeight: number;
+  /** The Services routers weight between (spec.strategy.canary.canaryService / stableService). */
+  canaryService?: string;
+  stableService?: string;
   /** Header routes in force (setHeaderRoute steps), in the order they were set. */
   headerRoutes: HeaderRoute[];
   /** Mirror routes in force (setMirrorRoute steps). */
@@ -50,6 +55,26 @@ export interface ObservedTraffic {
   owner: string;
   /** The Services the release references, by name; missing ones are absent. */
   services: ReadonlyMap<string, Service>;
+  /** The routers' own objects (routes, TraefikServices, ...) by routedObjectKey; missing ones are absent. */
+  objects: ReadonlyMap<string, DeepReadonly<KubeObject>>;
+  /** Kinds a router reads that the API server does not serve (CRD not installed), as "Kind.group". */
+  absentKinds: ReadonlySet<string>;
+}
+
+/** How ObservedTraffic.objects names an object: `HTTPRoute default/web`. */
+export function routedObjectKey(kind: string, namespace: string, name: string): string {
+  return `${kind} ${namespace}/${name}`;
+}
+
+/**
+ * Why a router cannot act on a Rollout now (its object is missing or malformed, its CRD is not installed). The
+ * Rollout then stays exactly where it is — no router writes, no step advances — until the problem is gone.
+ */
+export interface RouterProblem {
+  /** Event reason, as the peers name it: TrafficRoutingError, HTTPRouteNotFound, ... */
+  reason: string;
+  /** Names the object and what is wrong with it. */
+  message: string;
 }
 
 /**
@@ -61,6 +86,8 @@ export interface ObservedTraffic {
  */
 export interface TrafficRouter {
   readonly name: string;
+  /** What keeps this router from carrying out any intent now; empty when it can act. */
+  problems(intent: TrafficIntent, observed: ObservedTraffic): RouterProblem[];
   /** Writes that give the canary `intent.weight` percent of the traffic (and the stable version the rest). */
   setWeight(intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[];
   /** Writes that bring the managed header routes to `intent.headerRoutes`. */
@@ -78,7 +105,7 @@ export interface TrafficRouter {
   finalize(intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[];
 }
 
-/** An informer a router reads, with the names of its objects a Rollout references (a change enqueues those Rollouts). */
+/** An informer a router reads, with the keys (namespace/name) of its objects a Rollout references (a change enqueues those Rollouts). */
 export interface RouterInformer {
   informer: Informer;
   referencedBy: (rollout: DeepReadonly<Rollout>) => readonly string[];
@@ -93,9 +120,16 @@ export interface RouterInformers {
 
 /** A router as the registry lists it: which Rollouts it serves and what it watches. */
 export interface RouterDefinition {
-  readonly router: TrafficRouter;
+  /** As rollout_info{traffic_router} names it: the trafficRouting field (gatewayAPI, traefik, ...). */
+  readonly name: string;
   /** Whether the Rollout's traffic goes through this router. */
   appliesTo(rollout: DeepReadonly<Rollout>): boolean;
+  /** The router bound to the Rollout's configuration of it. */
+  routerFor(rollout: DeepReadonly<Rollout>): TrafficRouter;
+  /** Whether, as configured for the Rollout, it can carry setHeaderRoute and setMirrorRoute steps. */
+  supports(rollout: DeepReadonly<Rollout>): { headerRoutes: boolean; mirrorRoutes: boolean };
+  /** Problems with the Rollout's configuration of this router that the CRD schema cannot see, by field. */
+  specIssues?(rollout: DeepReadonly<Rollout>): { field: string; message: string }[];
   informers(factory: InformerFactory, namespace: string | undefined): RouterInformers;
 }
 
@@ -104,7 +138,21 @@ export interface RouterDefinition {
  * removal of its managed routes and its final state.
  */
 export function routeTraffic(router: TrafficRouter, intent: TrafficIntent, observed: ObservedTraffic): ObjectWrite[] {
-  const writes = [...router.setWeight(intent, observed), ...router.setHeaderRoute(intent, observed), ...router.setMirrorRoute(intent, observed)];
-  if (intent.canaryHash === intent.stableHash) writes.push(...router.removeManagedRoutes(observed), ...router.finalize(intent, observed));
-  return writes;
+  if (intent.canaryHash === intent.stableHash) {
+    return [...router.setWeight(intent, observed), ...router.removeManagedRoutes(observed), ...router.finalize(intent, observed)];
+  }
+  return [...router.setWeight(intent, observed), ...router.setHeaderRoute(intent, observed), ...router.setMirrorRoute(intent, observed)];
+}
+
+/** Merges what several routers observed of one Rollout (each contributes its own objects). */
+export function mergeObserved(parts: readonly Partial<ObservedTraffic>[]): Pick<ObservedTraffic, 'services' | 'objects' | 'absentKinds'> {
+  const services = new Map<string, Service>();
+  const objects = new Map<string, DeepReadonly<KubeObject>>();
+  const absentKinds = new Set<string>();
+  for (const part of parts) {
+    for (const [name, service] of part.services ?? []) services.set(name, service);
+    for (const [key, object] of part.objects ?? []) objects.set(key, object);
+    for (const kind of part.absentKinds ?? []) absentKinds.add(kind);
+  }
+  return { services, objects, absentKinds };
 }

@@ -13,7 +13,7 @@ function service(name: string, hash?: string): Service {
 }
 
 function observed(...services: Service[]): ObservedTraffic {
-  return { namespace: 'shop', owner: 'web', services: new Map(services.map((s) => [s.metadata?.name ?? '', s])) };
+  return { namespace: 'shop', owner: 'web', services: new Map(services.map((s) => [s.metadata?.name ?? '', s])), objects: new Map(), absentKinds: new Set() };
 }
 
 function intent(overrides: Partial<TrafficIntent> = {}): TrafficIntent {
@@ -21,6 +21,7 @@ function intent(overrides: Partial<TrafficIntent> = {}): TrafficIntent {
     stableHash: 'aaa',
     canaryHash: 'bbb',
     weight: 20,
+    maxWeight: 100,
     headerRoutes: [],
     mirrorRoutes: [],
     services: [{ service: 'web-stable', hash: 'aaa' }, { service: 'web-canary', hash: 'bbb' }],
@@ -78,7 +79,7 @@ describe('service-selector router', () => {
       metadata: { name: 'web' },
       spec: { strategy: { canary: { canaryService: 'web-canary', stableService: 'web-stable' } } },
     };
-    assert.deepEqual(routersFor(rollout).map((d) => d.router.name), ['service-selector']);
+    assert.deepEqual(routersFor(rollout).map((d) => d.routerFor(rollout).name), ['service-selector']);
     assert.deepEqual(referencedServices(rollout), ['web-canary', 'web-stable']);
     assert.deepEqual(referencedServices({ metadata: {}, spec: { strategy: { blueGreen: { activeService: 'a', previewService: '' } } } }), ['a']);
   });

@@ -1,7 +1,7 @@
 import type { Service } from '../api/kubernetes.ts';
 import { managedByAnnotation, podTemplateHashLabel } from '../api/labels.ts';
 import type { Rollout } from '../api/rollout.ts';
-import { thaw, type DeepReadonly } from '../runtime/objects.ts';
+import { keyOf, thaw, type DeepReadonly } from '../runtime/objects.ts';
 import type { ObservedTraffic, RouterDefinition, TrafficRouter } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
 
@@ -27,6 +27,8 @@ export function selectedHash(service: DeepReadonly<Service> | undefined): string
  */
 export const serviceSelectorRouter: TrafficRouter = {
   name: 'service-selector',
+  // A missing Service is InvalidSpec (validation), not a routing problem.
+  problems: () => [],
   setWeight(intent, observed) {
     return intent.services
       .filter(({ service, hash }) => selectedHash(observed.services.get(service)) !== hash)
@@ -51,8 +53,10 @@ function selectorWrite(observed: ObservedTraffic, service: string, hash: string)
 
 /** Registry entry: every Rollout; Services are watched stripped to the fields the plan reads. */
 export const serviceSelector: RouterDefinition = {
-  router: serviceSelectorRouter,
+  name: 'service-selector',
   appliesTo: () => true,
+  routerFor: () => serviceSelectorRouter,
+  supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
   informers(factory, namespace) {
     const services = factory.informer<Service>({
       resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
@@ -65,7 +69,7 @@ export const serviceSelector: RouterDefinition = {
       ...(namespace === undefined ? {} : { namespace }),
     });
     return {
-      watched: [{ informer: services, referencedBy: referencedServices }],
+      watched: [{ informer: services, referencedBy: (rollout) => referencedServices(rollout).map((name) => keyOf(rollout.metadata.namespace, name)) }],
       observe(rollout) {
         const found = new Map<string, Service>();
         for (const name of referencedServices(rollout)) {

@@ -1,4 +1,6 @@
 import type { KubeObject } from '../runtime/objects.ts';
+import type { JsonPatchOperation } from '../util/json-patch.ts';
+export type { JsonPatchOperation } from '../util/json-patch.ts';
 import { isNotFound, PatchType, resourcePath, type KubeClient } from '../runtime/rest.ts';
 
 /** The named object a write goes to. */
@@ -12,13 +14,6 @@ export interface WriteTarget {
   name: string;
 }
 
-/** One operation of a JSON patch (RFC 6902). */
-export interface JsonPatchOperation {
-  op: 'add' | 'remove' | 'replace' | 'test' | 'move' | 'copy';
-  path: string;
-  value?: unknown;
-  from?: string;
-}
 
 interface WriteBase {
   target: WriteTarget;

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { sharedGateway } from '../../src/lab/gateway-objects.ts';
-import { runLoad, type LoadReport } from '../../src/lab/load.ts';
+import type { LoadReport } from '../../src/lab/load.ts';
 import { applyYaml } from '../support/kube.ts';
-import { labDeployment, labPrometheus, requireLab, traefikServices, type TraefikService } from '../support/lab.ts';
+import { gatewayLoad, labDeployment, labPrometheus, requireLab, traefikServices, untilTraefikWeights, versionShare, type TraefikService } from '../support/lab.ts';
 import { TestNamespace } from '../support/namespace.ts';
 import type { TestPrometheus } from '../support/prometheus.ts';
 
@@ -17,13 +17,8 @@ const ns = new TestNamespace('lab');
 let gatewayUrl = '';
 let prometheus: TestPrometheus;
 
-function share(report: LoadReport, version: string): number {
-  const answered = Object.values(report.byVersion).reduce((a, b) => a + b, 0);
-  return answered === 0 ? 0 : (100 * (report.byVersion[version] ?? 0)) / answered;
-}
-
 function load(host: string, requests: number, headers: Record<string, string> = {}): Promise<LoadReport> {
-  return runLoad({ url: `${gatewayUrl}/`, rps: 500, durationMs: 60_000, maxRequests: requests, headers: { host, ...headers } });
+  return gatewayLoad(gatewayUrl, host, requests, headers);
 }
 
 function service(name: string): (services: TraefikService[]) => TraefikService | undefined {
@@ -70,13 +65,13 @@ spec:
     await untilServers(`${ns.name}-ing-80@kubernetes`, 4);
     const report = await load(host, 2000);
     assert.equal(report.byCode['200'], 2000, `every request answered 200: ${JSON.stringify(report.byCode)}`);
-    const v2 = share(report, 'v2');
+    const v2 = versionShare(report, 'v2');
     assert.ok(Math.abs(v2 - 25) <= 5, `v2 answered ${v2.toFixed(1)}% (3 v1 pods, 1 v2 pod)`);
 
     await ns.kc.makeApiClient(AppsV1Api).patchNamespacedDeploymentScale({ name: 'v2', namespace: ns.name, body: { spec: { replicas: 3 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     await untilServers(`${ns.name}-ing-80@kubernetes`, 6);
     const scaled = await load(host, 1200);
-    const v2After = share(scaled, 'v2');
+    const v2After = versionShare(scaled, 'v2');
     assert.ok(Math.abs(v2After - 50) <= 5, `after scaling v2 to 3 pods v2 answered ${v2After.toFixed(1)}%`);
   });
 
@@ -107,7 +102,7 @@ ${httpRoute(host, 90, 10)}
     await untilServers(`${ns.name}-rt-stable-http-80@kubernetesgateway`, 3);
     await untilServers(`${ns.name}-rt-canary-http-80@kubernetesgateway`, 1);
     const ninety = await load(host, 1000);
-    const canary = share(ninety, 'canary');
+    const canary = versionShare(ninety, 'canary');
     assert.ok(Math.abs(canary - 10) <= 4, `canary answered ${canary.toFixed(1)}% at weight 10`);
 
     const headerOnly = await load(host, 200, { 'x-canary': 'yes' });
@@ -116,7 +111,7 @@ ${httpRoute(host, 90, 10)}
     await applyYaml(ns.kc, httpRoute(host, 50, 50), ns.name);
     await untilWeights(50, 50);
     const half = await load(host, 1000);
-    const canaryHalf = share(half, 'canary');
+    const canaryHalf = versionShare(half, 'canary');
     assert.ok(Math.abs(canaryHalf - 50) <= 4, `canary answered ${canaryHalf.toFixed(1)}% at weight 50`);
   });
 
@@ -211,14 +206,7 @@ spec:
 `;
   }
 
-  /** Waits until Traefik runs the route's weighted service with these weights (stable, canary). */
-  async function untilWeights(stable: number, canary: number): Promise<void> {
-    await ns.waitFor(`Traefik to weight rt-stable ${String(stable)} / rt-canary ${String(canary)}`, async () => {
-      const weighted = (await traefikServices()).filter((s) => s.weighted?.services?.some((w) => w.name.includes(`${ns.name}-rt-stable`)));
-      return weighted.some((s) => {
-        const weightOf = (name: string): number | undefined => s.weighted?.services?.find((w) => w.name.includes(`${ns.name}-${name}`))?.weight;
-        return weightOf('rt-stable') === stable && weightOf('rt-canary') === canary;
-      });
-    });
+  function untilWeights(stable: number, canary: number): Promise<void> {
+    return untilTraefikWeights(ns, ns.name, { 'rt-stable': stable, 'rt-canary': canary });
   }
 });

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { currentLayout, labStatus, type LabReport } from '../../src/lab/lab.ts';
 import { assertDialable } from '../../src/lab/guard.ts';
 import { hostAddress } from '../../src/lab/layout.ts';
+import { runLoad, type LoadReport } from '../../src/lab/load.ts';
+import type { TestNamespace } from './namespace.ts';
 import { TestPrometheus } from './prometheus.ts';
 
 const run = promisify(execFile);
@@ -77,4 +79,28 @@ spec:
       terminationGracePeriodSeconds: 1
       containers: [{ name: app, image: "lab/echo:${options.version}", env: [${env}]${options.ports === undefined ? '' : `, ports: ${options.ports}`} }]
 `;
+}
+
+/** The percentage of the answered requests that `version` answered. */
+export function versionShare(report: LoadReport, version: string): number {
+  const answered = Object.values(report.byVersion).reduce((a, b) => a + b, 0);
+  return answered === 0 ? 0 : (100 * (report.byVersion[version] ?? 0)) / answered;
+}
+
+/** `requests` requests at 500/s through the lab's gateway (its loopback bridge) to the virtual host `host`. */
+export function gatewayLoad(gatewayUrl: string, host: string, requests: number, headers: Record<string, string> = {}): Promise<LoadReport> {
+  return runLoad({ url: `${gatewayUrl}/`, rps: 500, durationMs: 60_000, maxRequests: requests, headers: { host, ...headers } });
+}
+
+/**
+ * Waits until Traefik runs a weighted service over the two Services of `namespace` with these weights: the
+ * gateway's own view of an HTTPRoute rule, so a measurement after it sees the new split.
+ */
+export async function untilTraefikWeights(ns: TestNamespace, namespace: string, weights: Record<string, number>): Promise<void> {
+  const described = Object.entries(weights).map(([name, w]) => `${name} ${String(w)}`).join(' / ');
+  await ns.waitFor(`Traefik to weight ${described}`, async () => {
+    const services = await traefikServices();
+    return services.some((s) => Object.entries(weights).every(([name, weight]) =>
+      s.weighted?.services?.find((w) => w.name.includes(`${namespace}-${name}-`))?.weight === weight));
+  });
 }

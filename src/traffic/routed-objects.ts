@@ -1,0 +1,79 @@
+import type { Rollout } from '../api/rollout.ts';
+import type { InformerFactory, ResourceType } from '../runtime/informer.ts';
+import { groupOf, keyOf, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
+import { routedObjectKey, type ObservedTraffic, type RouterInformers, type RouterProblem } from './router.ts';
+import type { WriteTarget } from './writes.ts';
+
+/** An object a router reads and writes, named by the Rollout's configuration. */
+export interface RoutedObjectRef {
+  resource: Required<Pick<ResourceType, 'apiVersion' | 'kind' | 'plural'>>;
+  namespace: string;
+  name: string;
+}
+
+/** How a kind is named in ObservedTraffic.absentKinds and in messages: "HTTPRoute.gateway.networking.k8s.io". */
+export function kindKey(resource: Pick<ResourceType, 'apiVersion' | 'kind'>): string {
+  return `${resource.kind}.${groupOf(resource.apiVersion)}`;
+}
+
+export function targetOf(ref: RoutedObjectRef): WriteTarget {
+  return { apiVersion: ref.resource.apiVersion, kind: ref.resource.kind, plural: ref.resource.plural, namespace: ref.namespace, name: ref.name };
+}
+
+/** The observed object a ref names, if it exists. */
+export function observedObject<T extends KubeObject>(observed: ObservedTraffic, ref: RoutedObjectRef): DeepReadonly<T> | undefined {
+  return observed.objects.get(routedObjectKey(ref.resource.kind, ref.namespace, ref.name)) as DeepReadonly<T> | undefined;
+}
+
+/** "HTTPRoute shop/web". */
+export function describeRef(ref: RoutedObjectRef): string {
+  return `${ref.resource.kind} ${ref.namespace}/${ref.name}`;
+}
+
+/**
+ * Informers for a router's own kinds (a provider's CRDs): one per kind, with managedFields stripped and absent
+ * kinds tolerated — a cluster without the provider's CRDs still runs every other Rollout, and the Rollouts that
+ * need them get a condition saying the kind is not served. `refs` lists what one Rollout names.
+ */
+export function routedObjectInformers(
+  factory: InformerFactory,
+  namespace: string | undefined,
+  resources: readonly RoutedObjectRef['resource'][],
+  refs: (rollout: DeepReadonly<Rollout>) => RoutedObjectRef[],
+): RouterInformers {
+  const informers = resources.map((resource) => ({
+    resource,
+    informer: factory.informer<KubeObject>({ resource, absentRetryMs: 30_000, ...(namespace === undefined ? {} : { namespace }) }),
+  }));
+  return {
+    watched: informers.map(({ resource, informer }) => ({
+      informer,
+      referencedBy: (rollout) => refs(rollout).filter((ref) => ref.resource.kind === resource.kind).map((ref) => keyOf(ref.namespace, ref.name)),
+    })),
+    observe(rollout) {
+      const objects = new Map<string, DeepReadonly<KubeObject>>();
+      const absentKinds = new Set<string>();
+      for (const ref of refs(rollout)) {
+        const entry = informers.find((i) => i.resource.kind === ref.resource.kind);
+        if (entry === undefined) continue;
+        if (entry.informer.isAbsent()) absentKinds.add(kindKey(ref.resource));
+        // Cached objects are frozen and never changed in place, so the planner may hold them without a copy.
+        const found = entry.informer.getByName(ref.namespace, ref.name);
+        if (found !== undefined) objects.set(routedObjectKey(ref.resource.kind, ref.namespace, ref.name), found);
+      }
+      return { objects, absentKinds };
+    },
+  };
+}
+
+/**
+ * The problem when a ref cannot be read: its kind is not served (CRD not installed) or the object does not exist
+ * (event reason `<Kind>NotFound`, as Argo Rollouts' VirtualServiceNotFound).
+ */
+export function presenceProblem(observed: ObservedTraffic, ref: RoutedObjectRef): RouterProblem | undefined {
+  if (observed.absentKinds.has(kindKey(ref.resource))) {
+    return { reason: 'TrafficRoutingError', message: `the API server does not serve ${ref.resource.kind} (${ref.resource.apiVersion}): install its CRD to route ${describeRef(ref)}` };
+  }
+  if (observedObject(observed, ref) === undefined) return { reason: `${ref.resource.kind}NotFound`, message: `${describeRef(ref)} not found` };
+  return undefined;
+}

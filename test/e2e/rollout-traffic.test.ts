@@ -1,0 +1,201 @@
+/**
+ * Traffic-routed canaries through the lab's real gateway: Aviary's controller writes the HTTPRoute (Gateway API
+ * router) or the TraefikService (Traefik router), Traefik applies it, and the split is measured from real
+ * responses, which name the version that answered.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import type { Rollout } from '../../src/api/rollout.ts';
+import { sharedGateway } from '../../src/lab/gateway-objects.ts';
+import { applyYaml } from '../support/kube.ts';
+import { gatewayLoad, requireLab, untilTraefikWeights, versionShare } from '../support/lab.ts';
+import { useRolloutSuite } from '../support/rollout-suite.ts';
+
+const requests = 2000;
+
+function services(app: string): string {
+  return ['stable', 'canary'].map((role) => `
+apiVersion: v1
+kind: Service
+metadata: { name: ${app}-${role} }
+spec: { selector: { app: ${app} }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
+`).join('---');
+}
+
+function rollout(name: string, routing: string, steps: string): string {
+  return `
+apiVersion: aviary.dev/v1alpha1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{ name: app, image: "lab/echo:v1", ports: [{ containerPort: 8080 }] }]
+  strategy:
+    canary:
+      canaryService: ${name}-canary
+      stableService: ${name}-stable
+      scaleDownDelaySeconds: 2
+      abortScaleDownDelaySeconds: 2
+      trafficRouting:
+${routing}
+      steps:
+${steps}
+`;
+}
+
+describe('traffic-routed canaries through the lab gateway', () => {
+  const suite = useRolloutSuite('ro-traffic', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['traefik.io/v1alpha1', 'TraefikService']] });
+  const { ns, rollouts } = suite;
+  let gatewayUrl = '';
+  before(async () => {
+    gatewayUrl = (await requireLab()).gatewayUrl;
+  });
+
+  /** Measures the share v2 answers over `requests` requests and checks it is the weight, ± 4 points. */
+  async function expectShare(host: string, weight: number, headers: Record<string, string> = {}): Promise<void> {
+    const report = await gatewayLoad(gatewayUrl, host, requests, headers);
+    assert.equal(report.byCode['200'], requests, `every request answered 200: ${JSON.stringify(report.byCode)}`);
+    const share = versionShare(report, 'v2');
+    assert.ok(Math.abs(share - weight) <= 4, `v2 answered ${share.toFixed(1)}% of ${String(requests)} requests at weight ${String(weight)}`);
+  }
+
+  async function pausedAt(name: string, step: number): Promise<Rollout> {
+    return rollouts.waitFor(name, `paused at step ${String(step)}`, (r) => r.status?.currentStepIndex === step && r.status.phase === 'Paused');
+  }
+
+  it('Gateway API: the measured share follows every step, a header route reaches only the canary, abort takes it back at once', async () => {
+    const host = `gw.${ns.name}.lab`;
+    await applyYaml(ns.kc, `${services('gw')}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: gw, labels: { team: shop } }
+spec:
+  parentRefs: [{ name: ${sharedGateway.name}, namespace: ${sharedGateway.namespace} }]
+  hostnames: [${host}]
+  rules:
+    - backendRefs: [{ name: gw-stable, port: 80, weight: 100 }, { name: gw-canary, port: 80, weight: 0 }]
+---
+${rollout('gw', `        gatewayAPI: { httpRoute: gw }
+        managedRoutes: [{ name: beta }]`, `        - setHeaderRoute: { name: beta, match: [{ headerName: x-beta, headerValue: { exact: "yes" } }] }
+        - setWeight: 10
+        - pause: {}
+        - setWeight: 25
+        - pause: {}
+        - setWeight: 50
+        - pause: {}`)}`, ns.name);
+    const first = await rollouts.waitForPhase('gw', 'Healthy');
+    const v1 = first.status?.stableRS ?? '';
+    await untilTraefikWeights(ns, ns.name, { 'gw-stable': 100, 'gw-canary': 0 });
+    await expectShare(host, 0);
+
+    await rollouts.setImage('gw', 'lab/echo:v2');
+    const ten = await pausedAt('gw', 2);
+    const v2 = ten.status?.currentPodHash ?? '';
+    assert.deepEqual(await rollouts.counts('gw'), { [v1]: 4, [v2]: 1 }, 'canary ceil(10% × 4) = 1, stable stays at 4');
+    assert.deepEqual(ten.status?.canary?.weights, {
+      canary: { weight: 10, podTemplateHash: v2, serviceName: 'gw-canary' },
+      stable: { weight: 90, podTemplateHash: v1, serviceName: 'gw-stable' },
+      verified: true,
+    });
+    await untilTraefikWeights(ns, ns.name, { 'gw-stable': 90, 'gw-canary': 10 });
+    await expectShare(host, 10);
+    const beta = await gatewayLoad(gatewayUrl, host, 200, { 'x-beta': 'yes' });
+    assert.deepEqual(beta.byVersion, { v2: 200 }, 'requests with x-beta: yes all went to the canary');
+
+    await rollouts.promote('gw');
+    await pausedAt('gw', 4);
+    await untilTraefikWeights(ns, ns.name, { 'gw-stable': 75, 'gw-canary': 25 });
+    await expectShare(host, 25);
+    assert.deepEqual(await rollouts.counts('gw'), { [v1]: 4, [v2]: 1 }, 'ceil(25% × 4) = 1');
+
+    await rollouts.promote('gw');
+    await pausedAt('gw', 6);
+    await untilTraefikWeights(ns, ns.name, { 'gw-stable': 50, 'gw-canary': 50 });
+    await expectShare(host, 50);
+    assert.deepEqual(await rollouts.counts('gw'), { [v1]: 4, [v2]: 2 });
+
+    await rollouts.patchStatus('gw', { abort: true });
+    await rollouts.waitForPhase('gw', 'Degraded');
+    await untilTraefikWeights(ns, ns.name, { 'gw-stable': 100, 'gw-canary': 0 });
+    await expectShare(host, 0);
+    const afterAbort = await gatewayLoad(gatewayUrl, host, 200, { 'x-beta': 'yes' });
+    assert.deepEqual(afterAbort.byVersion, { v1: 200 }, 'the header route is gone with the abort');
+    const routes = ns.kc.makeApiClient(CustomObjectsApi);
+    const route = (await routes.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', namespace: ns.name, plural: 'httproutes', name: 'gw' })) as { metadata: { labels?: Record<string, string> }; spec: { rules: { name?: string }[]; hostnames: string[] } };
+    assert.deepEqual(route.spec.rules.map((r) => r.name), [undefined], 'only the user\'s rule is left');
+    assert.deepEqual({ labels: route.metadata.labels, hostnames: route.spec.hostnames }, { labels: { team: 'shop' }, hostnames: [host] }, 'fields the router does not own are untouched');
+    await ns.waitFor('the aborted canary to be scaled down after abortScaleDownDelaySeconds', async () => (await rollouts.counts('gw'))[v2] === 0);
+    assert.ok(suite.controller.reasonsFor('gw').includes('TrafficWeightUpdated'));
+  });
+
+  it('Traefik: a TraefikService carries each step\'s weight, and a full promotion ends on the new version', async () => {
+    const host = `tr.${ns.name}.lab`;
+    await applyYaml(ns.kc, `${services('tr')}---
+apiVersion: traefik.io/v1alpha1
+kind: TraefikService
+metadata: { name: tr-split }
+spec:
+  weighted:
+    services: [{ name: tr-stable, port: 80, weight: 100 }, { name: tr-canary, port: 80, weight: 0 }]
+---
+apiVersion: traefik.io/v1alpha1
+kind: IngressRoute
+metadata: { name: tr }
+spec:
+  entryPoints: [web]
+  routes: [{ match: "Host(\`${host}\`)", kind: Rule, services: [{ name: tr-split, kind: TraefikService }] }]
+---
+${rollout('tr', '        traefik: { weightedTraefikServiceName: tr-split }', `        - setWeight: 30
+        - pause: {}`)}`, ns.name);
+    const first = await rollouts.waitForPhase('tr', 'Healthy');
+    const v1 = first.status?.stableRS ?? '';
+    await rollouts.setImage('tr', 'lab/echo:v2');
+    const paused = await pausedAt('tr', 1);
+    const v2 = paused.status?.currentPodHash ?? '';
+    assert.deepEqual(await rollouts.counts('tr'), { [v1]: 4, [v2]: 2 }, 'ceil(30% × 4) = 2');
+    await untilTraefikWeights(ns, ns.name, { 'tr-stable': 70, 'tr-canary': 30 });
+    await expectShare(host, 30);
+
+    await rollouts.patchStatus('tr', { promoteFull: true });
+    const done = await rollouts.waitFor('tr', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2);
+    assert.deepEqual(done.status?.canary?.weights?.canary, { weight: 0, podTemplateHash: v2, serviceName: 'tr-canary' });
+    await untilTraefikWeights(ns, ns.name, { 'tr-stable': 100, 'tr-canary': 0 });
+    await expectShare(host, 100);
+    await ns.waitFor('the old stable to be scaled down after scaleDownDelaySeconds', async () => (await rollouts.counts('tr'))[v1] === 0);
+  });
+
+  it('a missing HTTPRoute holds the Rollout where it is, with a condition naming it, until the route exists', async () => {
+    const host = `late.${ns.name}.lab`;
+    await applyYaml(ns.kc, `${services('late')}---
+${rollout('late', '        gatewayAPI: { httpRoute: late }', `        - setWeight: 20
+        - pause: {}`)}`, ns.name);
+    await rollouts.waitForPhase('late', 'Healthy');
+    await rollouts.setImage('late', 'lab/echo:v2');
+    const held = await rollouts.waitFor('late', 'the TrafficRouting condition', (r) => r.status?.conditions?.some((c) => c.type === 'TrafficRouting') === true);
+    const condition = held.status?.conditions?.find((c) => c.type === 'TrafficRouting');
+    assert.deepEqual({ status: condition?.status, reason: condition?.reason, message: condition?.message }, { status: 'False', reason: 'HTTPRouteNotFound', message: `HTTPRoute ${ns.name}/late not found` });
+    assert.equal(held.status?.currentStepIndex, 0, 'no step advanced');
+    assert.equal(held.status?.canary?.weights, undefined, 'no weight recorded');
+    assert.ok(suite.controller.reasonsFor('late').includes('HTTPRouteNotFound'));
+    await applyYaml(ns.kc, `
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: late }
+spec:
+  parentRefs: [{ name: ${sharedGateway.name}, namespace: ${sharedGateway.namespace} }]
+  hostnames: [${host}]
+  rules: [{ backendRefs: [{ name: late-stable, port: 80, weight: 100 }, { name: late-canary, port: 80, weight: 0 }] }]
+`, ns.name);
+    const moved = await pausedAt('late', 1);
+    assert.equal(moved.status?.canary?.weights?.canary.weight, 20);
+    assert.equal(moved.status.conditions?.some((c) => c.type === 'TrafficRouting'), false, 'the condition is gone');
+    await untilTraefikWeights(ns, ns.name, { 'late-stable': 80, 'late-canary': 20 });
+    await expectShare(host, 20);
+  });
+});
