@@ -2,6 +2,12 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Rollout } from '../api/rollout.ts';
 import type { Informer } from '../runtime/informer.ts';
 import { perRegistry } from '../runtime/metrics.ts';
+import { trafficRouterNames } from '../traffic/registry.ts';
+
+/** rollout_info{traffic_router} as Argo Rollouts names routers ("Istio", "SMI", "Traefik"): capitalised, comma-separated. */
+export function trafficRouterLabel(rollout: Rollout): string {
+  return trafficRouterNames(rollout).map((name) => name.charAt(0).toUpperCase() + name.slice(1)).join(',');
+}
 
 /**
  * The metric names Argo Rollouts exports, so existing Grafana dashboards and alerts keep working. The gauges are
@@ -35,7 +41,7 @@ export class RolloutMetrics {
         this.reset();
         for (const r of every()) {
           const strategy = r.spec.strategy?.blueGreen !== undefined ? 'blueGreen' : 'canary';
-          this.set({ ...labels(r), strategy, traffic_router: '', phase: r.status?.phase ?? '' }, 1);
+          this.set({ ...labels(r), strategy, traffic_router: trafficRouterLabel(r), phase: r.status?.phase ?? '' }, 1);
         }
       },
     });

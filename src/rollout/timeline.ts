@@ -5,6 +5,7 @@ import { currentSetWeight } from './canary.ts';
 import { Simulation } from './simulate.ts';
 import { referencedServices } from '../traffic/service-selector.ts';
 import { validateRollout, type SpecIssue } from './validate.ts';
+import { routersFor } from '../traffic/registry.ts';
 
 /** How long the rollout stays on a row before it moves on. */
 export type TimelineWait =
@@ -128,6 +129,8 @@ export function planTimeline(input: Rollout, options: TimelineOptions = {}): Tim
 
   // A plan runs without a cluster, so the Services the Rollout names are taken to exist.
   const sim = new Simulation(rollout, referencedServices(rollout));
+  // ... and so are the routers' objects, as each router expects them.
+  for (const definition of routersFor(rollout)) for (const object of definition.standIns(rollout)) sim.addObject(object);
   drive(sim, { waitedMs: 0, promoted: false }, '', () => undefined);
   const previousHash = sim.rollout.status?.stableRS ?? '';
 

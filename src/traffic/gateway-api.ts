@@ -3,7 +3,7 @@ import { validateAgainstSchema } from '../api/validate.ts';
 import { GatewayAPITrafficRouting as GatewayAPISchema } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pointer } from '../util/json-patch.ts';
-import { describeRef, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { describeRef, observedObject, presenceProblem, routedObjectInformers, standInBackends, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { HeaderRoute, MirrorRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 import type { JsonPatchOperation, ObjectWrite } from './writes.ts';
@@ -277,6 +277,12 @@ export const gatewayApi: RouterDefinition = {
     return { headerRoutes: managed, mirrorRoutes: managed };
   },
   specIssues: (rollout) => [...gatewayPluginIssues(rollout), ...managedRouteNameIssues(rollout)],
+  standIns: (rollout) => gatewayRoutes(rollout).map((route): KubeObject => ({
+    apiVersion: route.resource.apiVersion,
+    kind: route.resource.kind,
+    metadata: { name: route.name, namespace: route.namespace },
+    spec: { rules: [{ backendRefs: standInBackends(rollout) }] },
+  } as KubeObject)),
   informers: (factory, namespace) => routedObjectInformers(factory, namespace, Object.values(resources), gatewayRoutes),
 };
 

@@ -77,3 +77,9 @@ export function presenceProblem(observed: ObservedTraffic, ref: RoutedObjectRef)
   if (observedObject(observed, ref) === undefined) return { reason: `${ref.resource.kind}NotFound`, message: `${describeRef(ref)} not found` };
   return undefined;
 }
+
+/** The canary and stable entries of a stand-in backend list, all of the weight on the stable. */
+export function standInBackends(rollout: DeepReadonly<Rollout>): { name: string; port: number; weight: number }[] {
+  const canary = rollout.spec.strategy?.canary;
+  return [{ name: canary?.stableService ?? 'stable', port: 80, weight: 100 }, { name: canary?.canaryService ?? 'canary', port: 80, weight: 0 }];
+}

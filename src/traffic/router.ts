@@ -128,6 +128,11 @@ export interface RouterDefinition {
   routerFor(rollout: DeepReadonly<Rollout>): TrafficRouter;
   /** Whether, as configured for the Rollout, it can carry setHeaderRoute and setMirrorRoute steps. */
   supports(rollout: DeepReadonly<Rollout>): { headerRoutes: boolean; mirrorRoutes: boolean };
+  /**
+   * Objects as the router expects to find them (each route splitting between the canary and stable Services):
+   * `aviary plan` simulates a release without a cluster and puts these in its place.
+   */
+  standIns(rollout: DeepReadonly<Rollout>): KubeObject[];
   /** Problems with the Rollout's configuration of this router that the CRD schema cannot see, by field. */
   specIssues?(rollout: DeepReadonly<Rollout>): { field: string; message: string }[];
   informers(factory: InformerFactory, namespace: string | undefined): RouterInformers;

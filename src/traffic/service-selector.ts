@@ -57,6 +57,8 @@ export const serviceSelector: RouterDefinition = {
   appliesTo: () => true,
   routerFor: () => serviceSelectorRouter,
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
+  // The simulation makes up the Services itself.
+  standIns: () => [],
   informers(factory, namespace) {
     const services = factory.informer<Service>({
       resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },

@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { describeRef, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { describeRef, observedObject, presenceProblem, routedObjectInformers, standInBackends, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 
@@ -62,6 +62,10 @@ export const traefik: RouterDefinition = {
     return traefikRouter(ref);
   },
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
+  standIns: (rollout) => {
+    const ref = traefikServiceRef(rollout);
+    return ref === undefined ? [] : [{ apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { weighted: { services: standInBackends(rollout) } } } as KubeObject];
+  },
   informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], (rollout) => {
     const ref = traefikServiceRef(rollout);
     return ref === undefined ? [] : [ref];

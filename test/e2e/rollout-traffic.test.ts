@@ -181,7 +181,7 @@ ${rollout('late', '        gatewayAPI: { httpRoute: late }', `        - setWeigh
     const condition = held.status?.conditions?.find((c) => c.type === 'TrafficRouting');
     assert.deepEqual({ status: condition?.status, reason: condition?.reason, message: condition?.message }, { status: 'False', reason: 'HTTPRouteNotFound', message: `HTTPRoute ${ns.name}/late not found` });
     assert.equal(held.status?.currentStepIndex, 0, 'no step advanced');
-    assert.equal(held.status?.canary?.weights, undefined, 'no weight recorded');
+    assert.equal(held.status.canary?.weights, undefined, 'no weight recorded');
     assert.ok(suite.controller.reasonsFor('late').includes('HTTPRouteNotFound'));
     await applyYaml(ns.kc, `
 apiVersion: gateway.networking.k8s.io/v1
