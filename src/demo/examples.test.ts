@@ -1,3 +1,4 @@
+import { sharedGateway } from '../lab/gateway-objects.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { unknownRolloutFields, validateRolloutSchema } from '../api/validate.ts';
@@ -23,7 +24,7 @@ describe('examples', () => {
     });
   }
 
-  for (const name of scenarioNames) {
+  for (const name of scenarioNames.filter((n) => n !== 'gateway')) {
     it(`examples/${name} has an Ingress of class traefik, with a host, to one of its Services (the demo's traffic goes there)`, async () => {
       const { others } = await loadExample(scenario(name).directory);
       const services = new Set(others.filter((o) => o.kind === 'Service').map((o) => o.metadata?.name ?? ''));
@@ -37,6 +38,18 @@ describe('examples', () => {
       assert.ok(services.has(backend), `the Ingress's backend ${backend} is one of the example's Services`);
     });
   }
+
+  it('examples/gateway has an HTTPRoute on the lab\'s Gateway, with a host, weighting the Rollout\'s canary and stable Services', async () => {
+    const { rollout, others } = await loadExample(scenario('gateway').directory);
+    const routes = others.filter((o) => o.kind === 'HTTPRoute') as (KubeObject & { spec?: { parentRefs?: { name: string; namespace?: string }[]; hostnames?: string[]; rules?: { backendRefs?: { name: string }[] }[] } })[];
+    assert.equal(routes.length, 1);
+    const route = routes[0];
+    const canary = rollout.spec.strategy?.canary;
+    assert.equal(canary?.trafficRouting?.gatewayAPI?.httpRoute, route?.metadata?.name);
+    assert.deepEqual(route?.spec?.parentRefs, [{ name: sharedGateway.name, namespace: sharedGateway.namespace }]);
+    assert.ok((route.spec.hostnames ?? []).length === 1);
+    assert.deepEqual(route.spec.rules?.[0]?.backendRefs?.map((b) => b.name), [canary?.stableService, canary?.canaryService]);
+  });
 
   it('the canary example has several setWeight and pause steps, one of them indefinite, on 5 replicas', async () => {
     const { rollout } = await loadExample(scenario('canary').directory);

@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Rollout } from '../api/rollout.ts';
 import type { KubeObject } from '../runtime/objects.ts';
 
-export const scenarioNames = ['canary', 'bluegreen', 'canary-analysis'] as const;
+export const scenarioNames = ['canary', 'bluegreen', 'canary-analysis', 'gateway'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface Scenario {

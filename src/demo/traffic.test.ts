@@ -63,4 +63,12 @@ describe('demo traffic', () => {
     assert.deepEqual(objects[1], { ...ingress, spec: { rules: [{ host: 'demo-1.web.local' }, {}] } });
     assert.equal(ingress.spec.rules[0]?.host, 'web.local', 'the example itself is not changed');
   });
+
+  it('prefixes an HTTPRoute\'s hostnames with the namespace too', () => {
+    const route = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'web' }, spec: { hostnames: ['web.local'], rules: [] } };
+    const { objects, hosts } = withNamespacedHosts([route], 'demo-2');
+    assert.deepEqual(hosts, ['demo-2.web.local']);
+    assert.deepEqual(objects[0], { ...route, spec: { hostnames: ['demo-2.web.local'], rules: [] } });
+    assert.deepEqual(route.spec.hostnames, ['web.local']);
+  });
 });

@@ -73,10 +73,16 @@ interface IngressRule {
   host?: string;
 }
 
-/** The example's objects with every Ingress rule's host prefixed by the namespace (see demoHost). */
+/** The example's objects with every Ingress rule's host and HTTPRoute hostname prefixed by the namespace (see demoHost). */
 export function withNamespacedHosts(objects: readonly KubeObject[], namespace: string): { objects: KubeObject[]; hosts: string[] } {
   const hosts: string[] = [];
   const result = objects.map((obj) => {
+    if (obj.kind === 'HTTPRoute') {
+      const route = structuredClone(obj) as KubeObject & { spec?: { hostnames?: string[] } };
+      if (route.spec?.hostnames !== undefined) route.spec.hostnames = route.spec.hostnames.map((h) => demoHost(namespace, h));
+      hosts.push(...(route.spec?.hostnames ?? []));
+      return route;
+    }
     if (obj.kind !== 'Ingress') return obj;
     const copy = structuredClone(obj) as KubeObject & { spec?: { rules?: IngressRule[] } };
     for (const rule of copy.spec?.rules ?? []) {

@@ -52,6 +52,10 @@ describe('install manifests', () => {
       'aviary.dev/rollouts: get,list,watch',
       'batch/jobs: get,list,watch,create,delete',
       'events.k8s.io/events: create,patch',
+      'gateway.networking.k8s.io/grpcroutes: get,list,watch,patch',
+      'gateway.networking.k8s.io/httproutes: get,list,watch,patch',
+      'gateway.networking.k8s.io/tcproutes: get,list,watch,patch',
+      'traefik.io/traefikservices: get,list,watch,patch',
     ]);
     assert.ok((role.rules ?? []).every((r) => !r.verbs.includes('*') && !(r.resources ?? []).includes('*')), 'no wildcards');
     const leases = find(objects, 'Role');

@@ -3,6 +3,8 @@
  * deploy/install.yaml can never disagree: the CRDs, the aviary-system namespace, the controller's ServiceAccount,
  * least-privilege RBAC and the controller Deployment.
  */
+import { routerDefinitions } from '../traffic/registry.ts';
+import { groupOf } from '../runtime/objects.ts';
 import type { ClusterRole, ClusterRoleBinding, Deployment, Namespace, PolicyRule, Probe, Role, RoleBinding, ServiceAccount } from '../api/kubernetes.ts';
 import { stringify } from 'yaml';
 import { partOfLabel, type CustomResourceDefinition } from '../api/crd.ts';
@@ -77,13 +79,26 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
     // Deployments named by a workloadRef: their template is read, and they are scaled down (scaleDown setting).
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'patch'] },
-    { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch', 'patch'] },
+    // Traffic routers: the Services they pin and the provider objects whose weights and routes they set.
+    ...routerRules(),
     // Pods: watched for restarts, relabelled for canary/stable metadata, evicted (never deleted) on restart.
     { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch', 'patch'] },
     { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   ];
+}
+
+/** One rule per API group of the routers' kinds (src/traffic/registry.ts), so a new router is granted what it reads. */
+function routerRules(): PolicyRule[] {
+  const byGroup = new Map<string, Set<string>>();
+  for (const { resources } of routerDefinitions) {
+    for (const { apiVersion, plural } of resources) {
+      const group = groupOf(apiVersion);
+      byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural));
+    }
+  }
+  return [...byGroup].map(([group, plurals]) => ({ apiGroups: [group], resources: [...plurals], verbs: ['get', 'list', 'watch', 'patch'] }));
 }
 
 /** Leader election needs its Lease only, and only in the controller's own namespace. */

@@ -192,3 +192,24 @@ describe('traffic-routed canary', () => {
     assert.deepEqual(sim.lastPlan?.writes, []);
   });
 });
+
+describe('traffic-routed canary, a new revision mid-release', () => {
+  it('keeps the earlier canary\'s Service until its weight is back to 0, then moves it to the new pods', () => {
+    const sim = simulation(rollout([{ setWeight: 40 }, { pause: {} }]));
+    const second = update(sim);
+    sim.settle();
+    assert.deepEqual(weights(sim), { 'web-stable': 60, 'web-canary': 40 });
+    sim.update((r) => {
+      const spec = r.spec.template?.spec as { containers: { image: string }[] };
+      spec.containers[0] = { ...spec.containers[0], image: 'web:3' };
+    });
+    sim.reconcile();
+    assert.deepEqual(weights(sim), { 'web-stable': 100, 'web-canary': 0 }, 'first the weight leaves the abandoned canary');
+    assert.equal(sim.services.get('web-canary')?.spec?.selector?.['rollouts-pod-template-hash'], second, 'while its Service still selects it');
+    sim.settle();
+    const third = sim.rollout.status?.currentPodHash ?? '';
+    assert.notEqual(third, second);
+    assert.equal(sim.services.get('web-canary')?.spec?.selector?.['rollouts-pod-template-hash'], third);
+    assert.deepEqual(weights(sim), { 'web-stable': 60, 'web-canary': 40 });
+  });
+});

@@ -12,7 +12,7 @@ import { Backoff, type BackoffOptions } from './backoff.ts';
 import { sleepUntilAborted, systemClock, type Clock, type Timer } from './clock.ts';
 import { silentLogger } from './logger.ts';
 import { deepFreeze, keyOf, objectKey, type DeepReadonly, type KubeObject } from './objects.ts';
-import { KubeApiError, WatchInactivityError, isGone, isNotFound, resourcePath, type KubeClient, type KubeStatus, type WatchEvent } from './rest.ts';
+import { KubeApiError, WatchInactivityError, isApiError, isGone, isNotFound, resourcePath, type KubeClient, type KubeStatus, type WatchEvent } from './rest.ts';
 import { Store, type IndexFunc } from './store.ts';
 
 export interface ResourceType {
@@ -51,7 +51,7 @@ export interface InformerOptions<T extends KubeObject> {
   /** Called for every restart of the list/watch loop after an error. */
   onRestart?: (error: unknown) => void;
   /**
-   * The kind may not be served (a provider's CRD that is not installed): a 404 on LIST then counts as an empty,
+   * The kind may not be served (a provider's CRD that is not installed) or readable (RBAC): a 404 or 403 on LIST then counts as an empty,
    * synced list — so the controller starts and every other object is reconciled — and the LIST is retried every
    * this many milliseconds until the kind appears. Unset: a 404 is an error like any other.
    */
@@ -171,7 +171,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.#synced;
   }
 
-  /** The API server does not serve this kind (last LIST was a 404; only with absentRetryMs). */
+  /** The last LIST found the kind not served or not readable (404 or 403; only with absentRetryMs). */
   isAbsent(): boolean {
     return this.#absent;
   }
@@ -358,8 +358,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       this.#absent = false;
       return true;
     } catch (error) {
-      if (this.#absentRetryMs === undefined || !isNotFound(error)) throw error;
-      if (!this.#absent) this.#logger.info({ retryInMs: this.#absentRetryMs }, 'the kind is not served (CRD not installed?); treating it as empty');
+      // Forbidden counts as absent too: a kind the controller may not read must not keep every other object waiting.
+      if (this.#absentRetryMs === undefined || !(isNotFound(error) || isApiError(error, 403))) throw error;
+      if (!this.#absent) this.#logger.warn({ retryInMs: this.#absentRetryMs, err: error instanceof Error ? error.message : String(error) }, 'the kind cannot be listed (CRD not installed, or RBAC); treating it as empty');
       this.#absent = true;
       this.#replace([], undefined);
       return false;

@@ -91,7 +91,7 @@ describe('gateway API router', () => {
     assert.deepEqual(router.problems(intent(10), observed()), [{ reason: 'HTTPRouteNotFound', message: 'HTTPRoute shop/web not found' }]);
     assert.deepEqual(router.problems(intent(10), { ...observed(), absentKinds: new Set(['HTTPRoute.gateway.networking.k8s.io']) }), [{
       reason: 'TrafficRoutingError',
-      message: 'the API server does not serve HTTPRoute (gateway.networking.k8s.io/v1): install its CRD to route HTTPRoute shop/web',
+      message: 'HTTPRoute (gateway.networking.k8s.io/v1) cannot be listed: install its CRD (or grant the controller get, list, watch and patch on it) to route HTTPRoute shop/web',
     }]);
     const lonely = structuredClone(httpRoute);
     lonely.spec.rules[1] = { ...lonely.spec.rules[1], backendRefs: [{ name: 'web-stable', port: 80, weight: 100 }] } as (typeof lonely.spec.rules)[1];

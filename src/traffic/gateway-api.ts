@@ -270,6 +270,7 @@ function containedIn(want: unknown, have: unknown): boolean {
 /** Registry entry: Rollouts with the gatewayAPI field or the Argo plugin's configuration. */
 export const gatewayApi: RouterDefinition = {
   name: 'gatewayAPI',
+  resources: Object.values(resources),
   appliesTo: (rollout) => gatewayConfig(rollout) !== undefined,
   routerFor: (rollout) => gatewayApiRouter(gatewayRoutes(rollout), (rollout.spec.strategy?.canary?.trafficRouting?.managedRoutes ?? []).map((r) => r.name)),
   supports: (rollout) => {

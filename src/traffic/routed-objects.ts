@@ -67,12 +67,12 @@ export function routedObjectInformers(
 }
 
 /**
- * The problem when a ref cannot be read: its kind is not served (CRD not installed) or the object does not exist
+ * The problem when a ref cannot be read: its kind is not served (CRD not installed) or not readable (RBAC), or the object does not exist
  * (event reason `<Kind>NotFound`, as Argo Rollouts' VirtualServiceNotFound).
  */
 export function presenceProblem(observed: ObservedTraffic, ref: RoutedObjectRef): RouterProblem | undefined {
   if (observed.absentKinds.has(kindKey(ref.resource))) {
-    return { reason: 'TrafficRoutingError', message: `the API server does not serve ${ref.resource.kind} (${ref.resource.apiVersion}): install its CRD to route ${describeRef(ref)}` };
+    return { reason: 'TrafficRoutingError', message: `${ref.resource.kind} (${ref.resource.apiVersion}) cannot be listed: install its CRD (or grant the controller get, list, watch and patch on it) to route ${describeRef(ref)}` };
   }
   if (observedObject(observed, ref) === undefined) return { reason: `${ref.resource.kind}NotFound`, message: `${describeRef(ref)} not found` };
   return undefined;

@@ -54,6 +54,7 @@ function selectorWrite(observed: ObservedTraffic, service: string, hash: string)
 /** Registry entry: every Rollout; Services are watched stripped to the fields the plan reads. */
 export const serviceSelector: RouterDefinition = {
   name: 'service-selector',
+  resources: [{ apiVersion: 'v1', plural: 'services' }],
   appliesTo: () => true,
   routerFor: () => serviceSelectorRouter,
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),

@@ -55,6 +55,7 @@ export function traefikRouter(ref: RoutedObjectRef): TrafficRouter {
 /** Registry entry: Rollouts with trafficRouting.traefik. */
 export const traefik: RouterDefinition = {
   name: 'traefik',
+  resources: [resource],
   appliesTo: (rollout) => traefikServiceRef(rollout) !== undefined,
   routerFor: (rollout) => {
     const ref = traefikServiceRef(rollout);

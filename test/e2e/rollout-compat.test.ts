@@ -101,4 +101,73 @@ describe('compatibility mode (--compat argo)', () => {
       await handover.delete();
     }
   });
+
+  it('runs Argo traffic-routing manifests unmodified: the Gateway API plugin\'s configuration and a Traefik router', async () => {
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    const routed = (name: string, routing: string): string => `
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}-stable }
+spec: { selector: { app: ${name} }, ports: [{ port: 80, targetPort: 8080 }] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ${name}-canary }
+spec: { selector: { app: ${name} }, ports: [{ port: 80, targetPort: 8080 }] }
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec: { containers: [{ name: app, image: "app:1" }] }
+  strategy:
+    canary:
+      canaryService: ${name}-canary
+      stableService: ${name}-stable
+      trafficRouting:
+${routing}
+      steps: [{ setWeight: 30 }, { pause: {} }]
+`;
+    await applyYaml(ns.kc, `${routed('plug', `        plugins:
+          argoproj-labs/gatewayAPI:
+            httpRoute: plug
+            namespace: ${ns.name}`)}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: plug }
+spec:
+  rules: [{ backendRefs: [{ name: plug-stable, port: 80 }, { name: plug-canary, port: 80, weight: 0 }] }]
+---
+${routed('trfk', '        traefik: { weightedTraefikServiceName: trfk }')}
+---
+apiVersion: traefik.io/v1alpha1
+kind: TraefikService
+metadata: { name: trfk }
+spec:
+  weighted: { services: [{ name: trfk-stable, port: 80 }, { name: trfk-canary, port: 80 }] }
+`, ns.name);
+    const read = async (name: string): Promise<Rollout> =>
+      (await objects.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name })) as Rollout;
+    for (const name of ['plug', 'trfk']) {
+      await ns.waitFor(`${name} to be Healthy`, async () => (await read(name)).status?.phase === 'Healthy');
+      await objects.patchNamespacedCustomObject(
+        { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const paused = await ns.waitFor(`${name} to pause at 30%`, async () => {
+        const r = await read(name);
+        return r.status?.phase === 'Paused' && r.status.canary?.weights?.canary.weight === 30 ? r : undefined;
+      });
+      assert.equal(paused.status?.canary?.weights?.stable.weight, 70);
+    }
+    const route = (await objects.getNamespacedCustomObject({ group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes', namespace: ns.name, name: 'plug' })) as { spec: { rules: { backendRefs: { name: string; weight?: number }[] }[] } };
+    assert.deepEqual(route.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight]), [['plug-stable', 70], ['plug-canary', 30]]);
+    const split = (await objects.getNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', plural: 'traefikservices', namespace: ns.name, name: 'trfk' })) as { spec: { weighted: { services: { name: string; weight?: number }[] } } };
+    assert.deepEqual(split.spec.weighted.services.map((b) => [b.name, b.weight]), [['trfk-stable', 70], ['trfk-canary', 30]]);
+  });
 });
