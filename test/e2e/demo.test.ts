@@ -141,6 +141,19 @@ describe('aviary demo', () => {
     await assertReleased(ns, 3);
   });
 
+  it('--scenario gateway: the HTTPRoute\'s weights carry each step exactly, whatever the pod counts', async () => {
+    const ns = namespace('demo-gw');
+    const run = await demo(['--no-interactive', '--scenario', 'gateway', '--namespace', ns]);
+    assert.equal(run.code, 0, explain(run));
+    // The stable keeps its 5 pods: at 60% (3 canary pods) a split by pods would give 3 of 8, 37%.
+    assert.ok(run.stdout.includes('stable r1 5/5  canary r2 1/1   step 3/7  setWeight 10  pause 3s'), `ceil(10% × 5) = 1 canary pod, the stable stays at 5\n${explain(run)}`);
+    assertShare(run, 'at setWeight 10', 10);
+    assertShare(run, 'at setWeight 30', 30);
+    assertShare(run, 'at setWeight 60', 60);
+    assertShare(run, 'after the release', 100);
+    await assertReleased(ns, 5);
+  });
+
   it('--failing: a real Prometheus metric fails the canary\'s analysis and the Rollout rolls it back by itself', async () => {
     const ns = namespace('demo-fail');
     const run = await demo(['--no-interactive', '--failing', '--namespace', ns]);
