@@ -89,16 +89,20 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
   ];
 }
 
-/** One rule per API group of the routers' kinds (src/traffic/registry.ts), so a new router is granted what it reads. */
+/** One rule per API group and verbs of the routers' kinds (src/traffic/registry.ts): a new router is granted what it uses. */
 function routerRules(): PolicyRule[] {
-  const byGroup = new Map<string, Set<string>>();
+  const rules = new Map<string, PolicyRule>();
   for (const { resources } of routerDefinitions) {
-    for (const { apiVersion, plural } of resources) {
+    for (const { apiVersion, plural, verbs = [] } of resources) {
       const group = groupOf(apiVersion);
-      byGroup.set(group, (byGroup.get(group) ?? new Set()).add(plural));
+      const all = ['get', 'list', 'watch', 'patch', ...verbs];
+      const key = `${group} ${all.join(',')}`;
+      const rule = rules.get(key) ?? { apiGroups: [group], resources: [], verbs: all };
+      if (!(rule.resources ?? []).includes(plural)) rule.resources = [...(rule.resources ?? []), plural];
+      rules.set(key, rule);
     }
   }
-  return [...byGroup].map(([group, plurals]) => ({ apiGroups: [group], resources: [...plurals], verbs: ['get', 'list', 'watch', 'patch'] }));
+  return [...rules.values()];
 }
 
 /** Leader election needs its Lease only, and only in the controller's own namespace. */

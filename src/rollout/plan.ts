@@ -77,7 +77,12 @@ function planTraffic(ctx: PlanContext): void {
     return;
   }
   if (previous !== undefined) status.conditions = removeCondition(status.conditions ?? [], 'TrafficRouting');
-  for (const router of ctx.routers) ctx.plan.writes.push(...routeTraffic(router, intent, ctx.traffic));
+  for (const router of ctx.routers) {
+    for (const write of routeTraffic(router, intent, ctx.traffic)) {
+      ctx.plan.writes.push(write);
+      if (write.event !== undefined) ctx.event('Normal', write.event.reason, write.event.message);
+    }
+  }
   if (ctx.rollout.spec.strategy?.canary?.trafficRouting !== undefined) recordWeights(ctx, intent);
 }
 

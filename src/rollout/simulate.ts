@@ -148,7 +148,12 @@ export class Simulation {
     }
     const key = routedObjectKey(target.kind, target.namespace ?? '', target.name);
     const object = this.objects.get(key);
-    if (object === undefined || write.type === 'apply') throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(target)}`);
+    if (write.type === 'apply') {
+      // Server-side apply creates the object or sets the applier's fields on it.
+      this.objects.set(key, applyMergePatch(object ?? {}, write.object) as KubeObject);
+      return;
+    }
+    if (object === undefined) throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(target)}: it does not exist`);
     this.objects.set(key, write.type === 'merge' ? (applyMergePatch(object, write.patch) as KubeObject) : applyJsonPatch(object, write.patch));
   }
 

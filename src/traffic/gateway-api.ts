@@ -3,7 +3,7 @@ import { validateAgainstSchema } from '../api/validate.ts';
 import { GatewayAPITrafficRouting as GatewayAPISchema } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pointer } from '../util/json-patch.ts';
-import { describeRef, observedObject, presenceProblem, routedObjectInformers, standInBackends, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, describeRef, observedObject, presenceProblem, routedObjectInformers, standInBackends, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { HeaderRoute, MirrorRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 import type { JsonPatchOperation, ObjectWrite } from './writes.ts';
@@ -252,19 +252,6 @@ function managedRuleOperations(route: DeepReadonly<RouteObject>, desired: Readon
     operations.push({ op: 'test', path: pointer('spec', 'rules', index, 'name'), value: name }, { op: 'remove', path: pointer('spec', 'rules', index) });
   }
   return operations;
-}
-
-/**
- * Whether every field of `want` is in `have` with the same value: the API server adds the CRD's defaults (weight 1,
- * kind Service, path PathPrefix "/") to what was written, and those must not count as a difference.
- */
-function containedIn(want: unknown, have: unknown): boolean {
-  if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((item, i) => containedIn(item, have[i]));
-  if (typeof want === 'object' && want !== null) {
-    if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
-    return Object.entries(want).every(([key, value]) => value === undefined || containedIn(value, (have as Record<string, unknown>)[key]));
-  }
-  return want === have;
 }
 
 /** Registry entry: Rollouts with the gatewayAPI field or the Argo plugin's configuration. */

@@ -2,6 +2,7 @@ import type { DeepReadonly } from '../runtime/objects.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { RouterDefinition } from './router.ts';
 import { gatewayApi } from './gateway-api.ts';
+import { nginx } from './nginx.ts';
 import { serviceSelector } from './service-selector.ts';
 import { traefik } from './traefik.ts';
 
@@ -13,6 +14,7 @@ export const routerDefinitions: readonly RouterDefinition[] = [
   serviceSelector,
   gatewayApi,
   traefik,
+  nginx,
 ];
 
 /** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */

@@ -83,3 +83,16 @@ export function standInBackends(rollout: DeepReadonly<Rollout>): { name: string;
   const canary = rollout.spec.strategy?.canary;
   return [{ name: canary?.stableService ?? 'stable', port: 80, weight: 100 }, { name: canary?.canaryService ?? 'canary', port: 80, weight: 0 }];
 }
+
+/**
+ * Whether every field of `want` is in `have` with the same value: the API server adds the CRD's defaults (weight 1,
+ * kind Service, path `/`) and other owners' fields to what was written, and those must not count as a difference.
+ */
+export function containedIn(want: unknown, have: unknown): boolean {
+  if (Array.isArray(want)) return Array.isArray(have) && want.length === have.length && want.every((item, i) => containedIn(item, have[i]));
+  if (typeof want === 'object' && want !== null) {
+    if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
+    return Object.entries(want).every(([key, value]) => value === undefined || containedIn(value, (have as Record<string, unknown>)[key]));
+  }
+  return want === have;
+}

@@ -122,8 +122,8 @@ export interface RouterInformers {
 export interface RouterDefinition {
   /** As rollout_info{traffic_router} names it: the trafficRouting field (gatewayAPI, traefik, ...). */
   readonly name: string;
-  /** The kinds it reads and patches (the controller's RBAC grants get, list, watch and patch on them). */
-  readonly resources: readonly { apiVersion: string; plural: string }[];
+  /** The kinds it reads and patches (the controller's RBAC grants get, list, watch and patch on them, and `verbs`). */
+  readonly resources: readonly { apiVersion: string; plural: string; verbs?: readonly string[] }[];
   /** Whether the Rollout's traffic goes through this router. */
   appliesTo(rollout: DeepReadonly<Rollout>): boolean;
   /** The router bound to the Rollout's configuration of it. */

@@ -19,6 +19,8 @@ interface WriteBase {
   target: WriteTarget;
   /** A missing object is not an error (it is gone; the next plan sees that). Default false. */
   ignoreNotFound?: boolean;
+  /** The Event the write is reported with on the Rollout (CreatingCanaryIngress, ...), if the router names one. */
+  event?: { reason: string; message: string };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { sharedGateway } from '../../src/lab/gateway-objects.ts';
 import { applyYaml } from '../support/kube.ts';
@@ -197,5 +197,42 @@ spec:
     assert.equal(moved.status.conditions?.some((c) => c.type === 'TrafficRouting'), false, 'the condition is gone');
     await untilTraefikWeights(ns, ns.name, { 'late-stable': 80, 'late-canary': 20 });
     await expectShare(host, 20);
+  });
+
+  it('NGINX: the canary Ingress is created, weighted at each step, kept at 0 after the release and deleted with the Rollout', async () => {
+    // Traefik does not read NGINX's canary annotations, so this is checked on the objects.
+    await applyYaml(ns.kc, `${services('ngx')}---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: ngx, annotations: { nginx.ingress.kubernetes.io/rewrite-target: / }, labels: { team: shop } }
+spec:
+  ingressClassName: nginx
+  rules: [{ host: ngx.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: ngx-stable, port: { number: 80 } } } }] } }]
+---
+${rollout('ngx', '        nginx: { stableIngress: ngx, additionalIngressAnnotations: { canary-by-header: X-Canary } }', `        - setWeight: 30
+        - pause: {}`)}`, ns.name);
+    const networking = ns.kc.makeApiClient(NetworkingV1Api);
+    const canaryIngress = async (): Promise<V1Ingress | undefined> => networking.readNamespacedIngress({ name: 'ngx-ngx-canary', namespace: ns.name }).catch(() => undefined);
+    const first = await rollouts.waitForPhase('ngx', 'Healthy');
+    await rollouts.setImage('ngx', 'lab/echo:v2');
+    await pausedAt('ngx', 1);
+    const created = await ns.waitFor('the canary Ingress at weight 30', async () => {
+      const ing = await canaryIngress();
+      return ing?.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'] === '30' ? ing : undefined;
+    });
+    assert.deepEqual(created.metadata?.annotations, { 'canary-by-header': 'X-Canary', 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '30' });
+    assert.deepEqual(created.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name, 'ngx-canary');
+    assert.equal(created.spec?.ingressClassName, 'nginx');
+    assert.deepEqual(created.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}/${String(o.controller)}`), ['Rollout/ngx/true']);
+    const stable = await networking.readNamespacedIngress({ name: 'ngx', namespace: ns.name });
+    assert.deepEqual({ labels: stable.metadata?.labels, annotations: stable.metadata?.annotations, backend: stable.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name },
+      { labels: { team: 'shop' }, annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' }, backend: 'ngx-stable' }, 'the stable Ingress is only read');
+    assert.ok(suite.controller.reasonsFor('ngx').includes('CreatingCanaryIngress'));
+
+    await rollouts.patchStatus('ngx', { promoteFull: true });
+    await rollouts.waitFor('ngx', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
+    assert.equal((await canaryIngress())?.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '0', 'the canary Ingress stays at weight 0');
+    await rollouts.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'ngx' });
+    await ns.waitFor('the canary Ingress to be garbage-collected with its Rollout', async () => (await canaryIngress()) === undefined);
   });
 });
