@@ -222,8 +222,8 @@ ${rollout('ngx', '        nginx: { stableIngress: ngx, additionalIngressAnnotati
     });
     assert.deepEqual(created.metadata?.annotations, { 'canary-by-header': 'X-Canary', 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '30' });
     assert.deepEqual(created.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name, 'ngx-canary');
-    assert.equal(created.spec?.ingressClassName, 'nginx');
-    assert.deepEqual(created.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}/${String(o.controller)}`), ['Rollout/ngx/true']);
+    assert.equal(created.spec.ingressClassName, 'nginx');
+    assert.deepEqual(created.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}/${String(o.controller)}`), ['Rollout/ngx/true']);
     const stable = await networking.readNamespacedIngress({ name: 'ngx', namespace: ns.name });
     assert.deepEqual({ labels: stable.metadata?.labels, annotations: stable.metadata?.annotations, backend: stable.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name },
       { labels: { team: 'shop' }, annotations: { 'nginx.ingress.kubernetes.io/rewrite-target': '/' }, backend: 'ngx-stable' }, 'the stable Ingress is only read');
