@@ -56,6 +56,7 @@ describe('install manifests', () => {
       'gateway.networking.k8s.io/httproutes: get,list,watch,patch',
       'gateway.networking.k8s.io/tcproutes: get,list,watch,patch',
       'networking.k8s.io/ingresses: get,list,watch,patch,create',
+      'split.smi-spec.io/trafficsplits: get,list,watch,patch,create',
       'traefik.io/traefikservices: get,list,watch,patch',
     ]);
     assert.ok((role.rules ?? []).every((r) => !r.verbs.includes('*') && !(r.resources ?? []).includes('*')), 'no wildcards');

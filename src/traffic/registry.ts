@@ -4,6 +4,7 @@ import type { RouterDefinition } from './router.ts';
 import { gatewayApi } from './gateway-api.ts';
 import { nginx } from './nginx.ts';
 import { serviceSelector } from './service-selector.ts';
+import { smi } from './smi.ts';
 import { traefik } from './traefik.ts';
 
 /**
@@ -15,6 +16,7 @@ export const routerDefinitions: readonly RouterDefinition[] = [
   gatewayApi,
   traefik,
   nginx,
+  smi,
 ];
 
 /** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */

@@ -5,10 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { CustomObjectsApi, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
+import { CustomObjectsApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Ingress } from '@kubernetes/client-node';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { sharedGateway } from '../../src/lab/gateway-objects.ts';
-import { applyYaml } from '../support/kube.ts';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import type { CustomResourceDefinition } from '../../src/api/crd.ts';
+import { installCrds } from '../../src/install/apply.ts';
+import { KubeClient } from '../../src/runtime/rest.ts';
+import { applyYaml, kubeConfig } from '../support/kube.ts';
 import { gatewayLoad, requireLab, untilTraefikWeights, versionShare } from '../support/lab.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 
@@ -48,6 +54,17 @@ ${routing}
 ${steps}
 `;
 }
+
+// Provider CRDs the lab does not bring, installed before the suite's controller starts watching their kinds.
+before(async () => {
+  const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
+  try {
+    const file = fileURLToPath(new URL('../fixtures/crds/smi-trafficsplits.yaml', import.meta.url));
+    await installCrds(client, [parse(await readFile(file, 'utf8')) as CustomResourceDefinition]);
+  } finally {
+    client.close();
+  }
+});
 
 describe('traffic-routed canaries through the lab gateway', () => {
   const suite = useRolloutSuite('ro-traffic', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['traefik.io/v1alpha1', 'TraefikService']] });
@@ -234,5 +251,32 @@ ${rollout('ngx', '        nginx: { stableIngress: ngx, additionalIngressAnnotati
     assert.equal((await canaryIngress())?.metadata?.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '0', 'the canary Ingress stays at weight 0');
     await rollouts.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'ngx' });
     await ns.waitFor('the canary Ingress to be garbage-collected with its Rollout', async () => (await canaryIngress()) === undefined);
+  });
+
+  it('SMI: the TrafficSplit is created with the root Service and weighted at each step; fields of others survive', async () => {
+    await applyYaml(ns.kc, `${services('smi')}---
+${rollout('smi', '        smi: { rootService: smi-root }', `        - setWeight: 25
+        - pause: {}`)}`, ns.name);
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    interface Split { metadata: { labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; spec: { service: string; backends: { service: string; weight: string | number }[] } }
+    const split = async (): Promise<Split | undefined> =>
+      (await objects.getNamespacedCustomObject({ group: 'split.smi-spec.io', version: 'v1alpha1', plural: 'trafficsplits', namespace: ns.name, name: 'smi' }).catch(() => undefined)) as Split | undefined;
+    const first = await rollouts.waitForPhase('smi', 'Healthy');
+    const created = await ns.waitFor('the TrafficSplit', split);
+    assert.deepEqual(created.spec, { service: 'smi-root', backends: [{ service: 'smi-canary', weight: '0' }, { service: 'smi-stable', weight: '100' }] });
+    assert.deepEqual(created.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`), ['Rollout/smi']);
+    await objects.patchNamespacedCustomObject({ group: 'split.smi-spec.io', version: 'v1alpha1', plural: 'trafficsplits', namespace: ns.name, name: 'smi', body: { metadata: { labels: { mesh: 'linkerd' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await rollouts.setImage('smi', 'lab/echo:v2');
+    await pausedAt('smi', 1);
+    const weighted = await ns.waitFor('the TrafficSplit at 25', async () => {
+      const s = await split();
+      return s?.spec.backends[0]?.weight === '25' ? s : undefined;
+    });
+    assert.deepEqual(weighted.spec.backends, [{ service: 'smi-canary', weight: '25' }, { service: 'smi-stable', weight: '75' }]);
+    assert.deepEqual(weighted.metadata.labels, { mesh: 'linkerd' }, 'a label another tool set survives');
+    assert.ok(suite.controller.reasonsFor('smi').includes('TrafficSplitCreated'));
+    await rollouts.patchStatus('smi', { promoteFull: true });
+    await rollouts.waitFor('smi', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
+    assert.deepEqual((await split())?.spec.backends, [{ service: 'smi-canary', weight: '0' }, { service: 'smi-stable', weight: '100' }]);
   });
 });
