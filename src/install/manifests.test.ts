@@ -55,6 +55,7 @@ describe('install manifests', () => {
       'gateway.networking.k8s.io/grpcroutes: get,list,watch,patch',
       'gateway.networking.k8s.io/httproutes: get,list,watch,patch',
       'gateway.networking.k8s.io/tcproutes: get,list,watch,patch',
+      'networking.istio.io/virtualservices: get,list,watch,patch',
       'networking.k8s.io/ingresses: get,list,watch,patch,create',
       'split.smi-spec.io/trafficsplits: get,list,watch,patch,create',
       'traefik.io/traefikservices: get,list,watch,patch',

@@ -15,7 +15,7 @@ export interface SpecIssue {
 const stepsNotYetSupported = ['experiment', 'plugin'] as const;
 
 /** trafficRouting fields that name a router of Argo Rollouts' that Aviary does not have yet. */
-const routersNotYetSupported = ['istio', 'alb', 'ambassador', 'appMesh', 'apisix'] as const;
+const routersNotYetSupported = ['alb', 'ambassador', 'appMesh', 'apisix'] as const;
 
 /**
  * Semantic checks the CRD schema cannot express. `existingServices` are the names of Services found in the
@@ -104,7 +104,7 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
   }
   const routers = routersFor(rollout).filter((d) => d !== serviceSelector);
   if (routers.length === 0 && !routersNotYetSupported.some((name) => routing[name] !== undefined)) {
-    add(`${base}.trafficRouting`, 'names no router: set gatewayAPI, traefik, nginx or smi');
+    add(`${base}.trafficRouting`, 'names no router: set gatewayAPI, istio, traefik, nginx or smi');
   }
   for (const definition of routers) for (const issue of definition.specIssues?.(rollout) ?? []) add(issue.field, issue.message);
   if (canary.canaryService === undefined || canary.canaryService === '') add(`${base}.canaryService`, 'required with trafficRouting: the Service the routers send the canary\'s share to');
@@ -123,12 +123,12 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
     if (header !== undefined) {
       if (header.name === undefined || header.name === '') add(`${field}.setHeaderRoute.name`, 'required: a route listed in trafficRouting.managedRoutes');
       else if (!managed.has(header.name)) add(`${field}.setHeaderRoute.name`, `route "${header.name}" is not listed in trafficRouting.managedRoutes`);
-      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
+      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
     }
     const mirror = step.setMirrorRoute;
     if (mirror !== undefined) {
       if (!managed.has(mirror.name)) add(`${field}.setMirrorRoute.name`, `route "${mirror.name}" is not listed in trafficRouting.managedRoutes`);
-      if (routers.length > 0 && !carriers('mirrorRoutes')) add(`${field}.setMirrorRoute`, `the ${names} router cannot mirror requests; use gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
+      if (routers.length > 0 && !carriers('mirrorRoutes')) add(`${field}.setMirrorRoute`, `the ${names} router cannot mirror requests; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
     }
     const scale = step.setCanaryScale;
     if (scale !== undefined && [scale.weight, scale.replicas, scale.matchTrafficWeight].filter((v) => v !== undefined).length !== 1) {

@@ -2,6 +2,7 @@ import type { DeepReadonly } from '../runtime/objects.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { RouterDefinition } from './router.ts';
 import { gatewayApi } from './gateway-api.ts';
+import { istio } from './istio.ts';
 import { nginx } from './nginx.ts';
 import { serviceSelector } from './service-selector.ts';
 import { smi } from './smi.ts';
@@ -17,6 +18,7 @@ export const routerDefinitions: readonly RouterDefinition[] = [
   traefik,
   nginx,
   smi,
+  istio,
 ];
 
 /** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */

@@ -4,14 +4,19 @@ import type { JsonPatchOperation } from './writes.ts';
 
 /** A backend entry of a provider's list: a route rule's backendRef, a TraefikService's service, ... */
 export interface WeightedEntry {
+  /** The Service it sends to (normalised: a short name). */
   readonly name?: string | undefined;
   readonly weight?: number | undefined;
+  /** The value stored where `nameAt` points, when it differs from `name` (an Istio host written as an FQDN). */
+  readonly stored?: string | undefined;
 }
 
 /** One list of backends inside an object, with the JSON pointer tokens that lead to it. */
 export interface WeightedList {
   readonly path: readonly (string | number)[];
   readonly entries: readonly WeightedEntry[];
+  /** Where an entry keeps its Service's name, below the entry: default ["name"]; Istio ["destination", "host"]. */
+  readonly nameAt?: readonly string[];
 }
 
 /** The weight each Service should carry: the canary the intent's weight, the stable the rest. */
@@ -40,7 +45,7 @@ export function weightOperations(lists: readonly WeightedList[], weights: Readon
       const weight = entry.name === undefined ? undefined : weights.get(entry.name);
       if (weight === undefined || entry.weight === weight) return;
       operations.push(
-        { op: 'test', path: pointer(...list.path, index, 'name'), value: entry.name },
+        { op: 'test', path: pointer(...list.path, index, ...(list.nameAt ?? ['name'])), value: entry.stored ?? entry.name },
         { op: 'add', path: pointer(...list.path, index, 'weight'), value: weight },
       );
     });

@@ -59,8 +59,9 @@ ${steps}
 before(async () => {
   const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
   try {
-    const file = fileURLToPath(new URL('../fixtures/crds/smi-trafficsplits.yaml', import.meta.url));
-    await installCrds(client, [parse(await readFile(file, 'utf8')) as CustomResourceDefinition]);
+    const crds = await Promise.all(['smi-trafficsplits.yaml', 'istio-virtualservices.yaml'].map(async (name) =>
+      parse(await readFile(fileURLToPath(new URL(`../fixtures/crds/${name}`, import.meta.url)), 'utf8')) as CustomResourceDefinition));
+    await installCrds(client, crds);
   } finally {
     client.close();
   }
@@ -278,5 +279,42 @@ ${rollout('smi', '        smi: { rootService: smi-root }', `        - setWeight:
     await rollouts.patchStatus('smi', { promoteFull: true });
     await rollouts.waitFor('smi', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
     assert.deepEqual((await split())?.spec.backends, [{ service: 'smi-canary', weight: '0' }, { service: 'smi-stable', weight: '100' }]);
+  });
+
+  it('Istio: the named HTTP route of the VirtualService is weighted, a header route goes first and leaves at the end', async () => {
+    await applyYaml(ns.kc, `${services('ist')}---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: { name: ist, labels: { team: shop } }
+spec:
+  hosts: [ist.example.com]
+  http:
+    - { name: admin, match: [{ uri: { prefix: /admin } }], route: [{ destination: { host: admin } }] }
+    - name: primary
+      route: [{ destination: { host: ist-stable, port: { number: 80 } }, weight: 100 }, { destination: { host: ist-canary, port: { number: 80 } }, weight: 0 }]
+---
+${rollout('ist', `        istio: { virtualService: { name: ist, routes: [primary] } }
+        managedRoutes: [{ name: beta }]`, `        - setHeaderRoute: { name: beta, match: [{ headerName: x-beta, headerValue: { exact: "yes" } }] }
+        - setWeight: 20
+        - pause: {}`)}`, ns.name);
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    interface Vs { metadata: { labels?: Record<string, string> }; spec: { http: { name?: string; route: { destination: { host: string }; weight?: number }[] }[] } }
+    const read = async (): Promise<Vs> => (await objects.getNamespacedCustomObject({ group: 'networking.istio.io', version: 'v1alpha3', plural: 'virtualservices', namespace: ns.name, name: 'ist' })) as Vs;
+    const first = await rollouts.waitForPhase('ist', 'Healthy');
+    await rollouts.setImage('ist', 'lab/echo:v2');
+    await pausedAt('ist', 2);
+    const during = await ns.waitFor('the VirtualService at 20 with the header route first', async () => {
+      const vs = await read();
+      return vs.spec.http[0]?.name === 'beta' && vs.spec.http[2]?.route[1]?.weight === 20 ? vs : undefined;
+    });
+    assert.deepEqual(during.spec.http.map((r) => r.name), ['beta', 'admin', 'primary']);
+    assert.deepEqual(during.spec.http[2]?.route.map((r) => [r.destination.host, r.weight]), [['ist-stable', 80], ['ist-canary', 20]]);
+    assert.deepEqual(during.spec.http[0]?.route.map((r) => r.destination.host), ['ist-canary']);
+    await rollouts.patchStatus('ist', { promoteFull: true });
+    await rollouts.waitFor('ist', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
+    const done = await read();
+    assert.deepEqual(done.spec.http.map((r) => r.name), ['admin', 'primary'], 'the managed route is gone');
+    assert.deepEqual(done.spec.http[1]?.route.map((r) => r.weight), [100, 0]);
+    assert.deepEqual(done.metadata.labels, { team: 'shop' });
   });
 });
