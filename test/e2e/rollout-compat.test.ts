@@ -4,7 +4,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import { aviaryGroup, argoprojGroup } from '../../src/api/groups.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { applyYaml } from '../support/kube.ts';
-import { canaryManifest, Rollouts } from '../support/rollouts.ts';
+import { canaryManifest, routedCanaryManifest, routedServices, Rollouts } from '../support/rollouts.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { startTestController } from '../support/controller.ts';
 import { TestNamespace } from '../support/namespace.ts';
@@ -104,34 +104,8 @@ describe('compatibility mode (--compat argo)', () => {
 
   it('runs Argo traffic-routing manifests unmodified: the Gateway API plugin\'s configuration and a Traefik router', async () => {
     const objects = ns.kc.makeApiClient(CustomObjectsApi);
-    const routed = (name: string, routing: string): string => `
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}-stable }
-spec: { selector: { app: ${name} }, ports: [{ port: 80, targetPort: 8080 }] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: ${name}-canary }
-spec: { selector: { app: ${name} }, ports: [{ port: 80, targetPort: 8080 }] }
----
-apiVersion: argoproj.io/v1alpha1
-kind: Rollout
-metadata: { name: ${name} }
-spec:
-  replicas: 4
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec: { containers: [{ name: app, image: "app:1" }] }
-  strategy:
-    canary:
-      canaryService: ${name}-canary
-      stableService: ${name}-stable
-      trafficRouting:
-${routing}
-      steps: [{ setWeight: 30 }, { pause: {} }]
-`;
+    const routed = (name: string, routing: string): string =>
+      `${routedServices(name)}---${routedCanaryManifest(name, routing, '        - setWeight: 30\n        - pause: {}', 'argoproj.io')}`;
     await applyYaml(ns.kc, `${routed('plug', `        plugins:
           argoproj-labs/gatewayAPI:
             httpRoute: plug
@@ -156,7 +130,7 @@ spec:
     for (const name of ['plug', 'trfk']) {
       await ns.waitFor(`${name} to be Healthy`, async () => (await read(name)).status?.phase === 'Healthy');
       await objects.patchNamespacedCustomObject(
-        { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } } } },
+        { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'lab/echo:v2' }] } } } } },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
       const paused = await ns.waitFor(`${name} to pause at 30%`, async () => {

@@ -17,43 +17,9 @@ import { KubeClient } from '../../src/runtime/rest.ts';
 import { applyYaml, kubeConfig } from '../support/kube.ts';
 import { gatewayLoad, requireLab, untilTraefikWeights, versionShare } from '../support/lab.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
+import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
 
 const requests = 2000;
-
-function services(app: string): string {
-  return ['stable', 'canary'].map((role) => `
-apiVersion: v1
-kind: Service
-metadata: { name: ${app}-${role} }
-spec: { selector: { app: ${app} }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
-`).join('---');
-}
-
-function rollout(name: string, routing: string, steps: string): string {
-  return `
-apiVersion: aviary.dev/v1alpha1
-kind: Rollout
-metadata: { name: ${name} }
-spec:
-  replicas: 4
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers: [{ name: app, image: "lab/echo:v1", ports: [{ containerPort: 8080 }] }]
-  strategy:
-    canary:
-      canaryService: ${name}-canary
-      stableService: ${name}-stable
-      scaleDownDelaySeconds: 2
-      abortScaleDownDelaySeconds: 2
-      trafficRouting:
-${routing}
-      steps:
-${steps}
-`;
-}
 
 // Provider CRDs the lab does not bring, installed before the suite's controller starts watching their kinds.
 before(async () => {
@@ -89,7 +55,7 @@ describe('traffic-routed canaries through the lab gateway', () => {
 
   it('Gateway API: the measured share follows every step, a header route reaches only the canary, abort takes it back at once', async () => {
     const host = `gw.${ns.name}.lab`;
-    await applyYaml(ns.kc, `${services('gw')}---
+    await applyYaml(ns.kc, `${routedServices('gw')}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: gw, labels: { team: shop } }
@@ -99,7 +65,7 @@ spec:
   rules:
     - backendRefs: [{ name: gw-stable, port: 80, weight: 100 }, { name: gw-canary, port: 80, weight: 0 }]
 ---
-${rollout('gw', `        gatewayAPI: { httpRoute: gw }
+${routedCanaryManifest('gw', `        gatewayAPI: { httpRoute: gw }
         managedRoutes: [{ name: beta }]`, `        - setHeaderRoute: { name: beta, match: [{ headerName: x-beta, headerValue: { exact: "yes" } }] }
         - setWeight: 10
         - pause: {}
@@ -154,7 +120,7 @@ ${rollout('gw', `        gatewayAPI: { httpRoute: gw }
 
   it('Traefik: a TraefikService carries each step\'s weight, and a full promotion ends on the new version', async () => {
     const host = `tr.${ns.name}.lab`;
-    await applyYaml(ns.kc, `${services('tr')}---
+    await applyYaml(ns.kc, `${routedServices('tr')}---
 apiVersion: traefik.io/v1alpha1
 kind: TraefikService
 metadata: { name: tr-split }
@@ -169,7 +135,7 @@ spec:
   entryPoints: [web]
   routes: [{ match: "Host(\`${host}\`)", kind: Rule, services: [{ name: tr-split, kind: TraefikService }] }]
 ---
-${rollout('tr', '        traefik: { weightedTraefikServiceName: tr-split }', `        - setWeight: 30
+${routedCanaryManifest('tr', '        traefik: { weightedTraefikServiceName: tr-split }', `        - setWeight: 30
         - pause: {}`)}`, ns.name);
     const first = await rollouts.waitForPhase('tr', 'Healthy');
     const v1 = first.status?.stableRS ?? '';
@@ -190,8 +156,8 @@ ${rollout('tr', '        traefik: { weightedTraefikServiceName: tr-split }', `  
 
   it('a missing HTTPRoute holds the Rollout where it is, with a condition naming it, until the route exists', async () => {
     const host = `late.${ns.name}.lab`;
-    await applyYaml(ns.kc, `${services('late')}---
-${rollout('late', '        gatewayAPI: { httpRoute: late }', `        - setWeight: 20
+    await applyYaml(ns.kc, `${routedServices('late')}---
+${routedCanaryManifest('late', '        gatewayAPI: { httpRoute: late }', `        - setWeight: 20
         - pause: {}`)}`, ns.name);
     await rollouts.waitForPhase('late', 'Healthy');
     await rollouts.setImage('late', 'lab/echo:v2');
@@ -219,7 +185,7 @@ spec:
 
   it('NGINX: the canary Ingress is created, weighted at each step, kept at 0 after the release and deleted with the Rollout', async () => {
     // Traefik does not read NGINX's canary annotations, so this is checked on the objects.
-    await applyYaml(ns.kc, `${services('ngx')}---
+    await applyYaml(ns.kc, `${routedServices('ngx')}---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: ngx, annotations: { nginx.ingress.kubernetes.io/rewrite-target: / }, labels: { team: shop } }
@@ -227,7 +193,7 @@ spec:
   ingressClassName: nginx
   rules: [{ host: ngx.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: ngx-stable, port: { number: 80 } } } }] } }]
 ---
-${rollout('ngx', '        nginx: { stableIngress: ngx, additionalIngressAnnotations: { canary-by-header: X-Canary } }', `        - setWeight: 30
+${routedCanaryManifest('ngx', '        nginx: { stableIngress: ngx, additionalIngressAnnotations: { canary-by-header: X-Canary } }', `        - setWeight: 30
         - pause: {}`)}`, ns.name);
     const networking = ns.kc.makeApiClient(NetworkingV1Api);
     const canaryIngress = async (): Promise<V1Ingress | undefined> => networking.readNamespacedIngress({ name: 'ngx-ngx-canary', namespace: ns.name }).catch(() => undefined);
@@ -255,8 +221,8 @@ ${rollout('ngx', '        nginx: { stableIngress: ngx, additionalIngressAnnotati
   });
 
   it('SMI: the TrafficSplit is created with the root Service and weighted at each step; fields of others survive', async () => {
-    await applyYaml(ns.kc, `${services('smi')}---
-${rollout('smi', '        smi: { rootService: smi-root }', `        - setWeight: 25
+    await applyYaml(ns.kc, `${routedServices('smi')}---
+${routedCanaryManifest('smi', '        smi: { rootService: smi-root }', `        - setWeight: 25
         - pause: {}`)}`, ns.name);
     const objects = ns.kc.makeApiClient(CustomObjectsApi);
     interface Split { metadata: { labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; spec: { service: string; backends: { service: string; weight: string | number }[] } }
@@ -282,7 +248,7 @@ ${rollout('smi', '        smi: { rootService: smi-root }', `        - setWeight:
   });
 
   it('Istio: the named HTTP route of the VirtualService is weighted, a header route goes first and leaves at the end', async () => {
-    await applyYaml(ns.kc, `${services('ist')}---
+    await applyYaml(ns.kc, `${routedServices('ist')}---
 apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata: { name: ist, labels: { team: shop } }
@@ -293,7 +259,7 @@ spec:
     - name: primary
       route: [{ destination: { host: ist-stable, port: { number: 80 } }, weight: 100 }, { destination: { host: ist-canary, port: { number: 80 } }, weight: 0 }]
 ---
-${rollout('ist', `        istio: { virtualService: { name: ist, routes: [primary] } }
+${routedCanaryManifest('ist', `        istio: { virtualService: { name: ist, routes: [primary] } }
         managedRoutes: [{ name: beta }]`, `        - setHeaderRoute: { name: beta, match: [{ headerName: x-beta, headerValue: { exact: "yes" } }] }
         - setWeight: 20
         - pause: {}`)}`, ns.name);

@@ -119,3 +119,43 @@ spec:
       previewService: ${name}-preview
 ${strategy}`;
 }
+
+/** The canary's and stable's Services of a traffic-routed example: `<app>-stable` and `<app>-canary`, both over the app. */
+export function routedServices(app: string): string {
+  return ['stable', 'canary'].map((role) => `
+apiVersion: v1
+kind: Service
+metadata: { name: ${app}-${role} }
+spec: { selector: { app: ${app} }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
+`).join('---');
+}
+
+/**
+ * A traffic-routed canary of 4 lab pods (lab/echo:v1) with the Services of routedServices; `routing` and `steps`
+ * are YAML indented to go under trafficRouting: and steps:. Scale-down delays are 2 s so that tests end soon.
+ */
+export function routedCanaryManifest(name: string, routing: string, steps: string, group = 'aviary.dev'): string {
+  return `
+apiVersion: ${group}/v1alpha1
+kind: Rollout
+metadata: { name: ${name} }
+spec:
+  replicas: 4
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{ name: app, image: "lab/echo:v1", ports: [{ containerPort: 8080 }] }]
+  strategy:
+    canary:
+      canaryService: ${name}-canary
+      stableService: ${name}-stable
+      scaleDownDelaySeconds: 2
+      abortScaleDownDelaySeconds: 2
+      trafficRouting:
+${routing}
+      steps:
+${steps}
+`;
+}
