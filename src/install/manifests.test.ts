@@ -40,6 +40,7 @@ describe('install manifests', () => {
       '/pods: list,watch,patch',
       '/secrets: get',
       '/services: get,list,watch,patch',
+      'apisix.apache.org/apisixroutes: get,list,watch,patch',
       'apps/deployments: list,watch,patch',
       'apps/replicasets: get,list,watch,create,patch,update,delete',
       'aviary.dev/analysisruns/finalizers: update',

@@ -27,7 +27,7 @@ const cases: { name: string; canary: Partial<CanaryStrategy>; want: string[] }[]
   { name: 'another plugin', canary: { trafficRouting: { gatewayAPI: { httpRoute: 'web' }, plugins: { 'acme/mesh': {} } } }, want: [
     `${f}.trafficRouting.plugins["acme/mesh"]: plugin acme/mesh is not supported: Aviary runs no plugins, and reads argoproj-labs/gatewayAPI's configuration as its native gatewayAPI router`,
   ] },
-  { name: 'no router at all', canary: { trafficRouting: { maxTrafficWeight: 10 } }, want: [`${f}.trafficRouting: names no router: set gatewayAPI, istio, traefik, nginx or smi`] },
+  { name: 'no router at all', canary: { trafficRouting: { maxTrafficWeight: 10 } }, want: [`${f}.trafficRouting: names no router: set gatewayAPI, istio, traefik, nginx, smi or apisix`] },
   { name: 'no Services to weight', canary: { canaryService: undefined, stableService: undefined }, want: [
     `${f}.canaryService: required with trafficRouting: the Service the routers send the canary's share to`,
     `${f}.stableService: required with trafficRouting: the Service the routers send the rest to`,

@@ -15,7 +15,7 @@ export interface SpecIssue {
 const stepsNotYetSupported = ['experiment', 'plugin'] as const;
 
 /** trafficRouting fields that name a router of Argo Rollouts' that Aviary does not have yet. */
-const routersNotYetSupported = ['alb', 'ambassador', 'appMesh', 'apisix'] as const;
+const routersNotYetSupported = ['alb', 'ambassador', 'appMesh'] as const;
 
 /**
  * Semantic checks the CRD schema cannot express. `existingServices` are the names of Services found in the
@@ -104,7 +104,7 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
   }
   const routers = routersFor(rollout).filter((d) => d !== serviceSelector);
   if (routers.length === 0 && !routersNotYetSupported.some((name) => routing[name] !== undefined)) {
-    add(`${base}.trafficRouting`, 'names no router: set gatewayAPI, istio, traefik, nginx or smi');
+    add(`${base}.trafficRouting`, 'names no router: set gatewayAPI, istio, traefik, nginx, smi or apisix');
   }
   for (const definition of routers) for (const issue of definition.specIssues?.(rollout) ?? []) add(issue.field, issue.message);
   if (canary.canaryService === undefined || canary.canaryService === '') add(`${base}.canaryService`, 'required with trafficRouting: the Service the routers send the canary\'s share to');

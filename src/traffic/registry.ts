@@ -1,6 +1,7 @@
 import type { DeepReadonly } from '../runtime/objects.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { RouterDefinition } from './router.ts';
+import { apisix } from './apisix.ts';
 import { gatewayApi } from './gateway-api.ts';
 import { istio } from './istio.ts';
 import { nginx } from './nginx.ts';
@@ -19,6 +20,7 @@ export const routerDefinitions: readonly RouterDefinition[] = [
   nginx,
   smi,
   istio,
+  apisix,
 ];
 
 /** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */

@@ -78,10 +78,16 @@ export function presenceProblem(observed: ObservedTraffic, ref: RoutedObjectRef)
   return undefined;
 }
 
+/** The stable and canary Service names a stand-in object routes between. */
+export function standInServiceNames(rollout: DeepReadonly<Rollout>): [string, string] {
+  const canary = rollout.spec.strategy?.canary;
+  return [canary?.stableService ?? 'stable', canary?.canaryService ?? 'canary'];
+}
+
 /** The canary and stable entries of a stand-in backend list, all of the weight on the stable. */
 export function standInBackends(rollout: DeepReadonly<Rollout>): { name: string; port: number; weight: number }[] {
-  const canary = rollout.spec.strategy?.canary;
-  return [{ name: canary?.stableService ?? 'stable', port: 80, weight: 100 }, { name: canary?.canaryService ?? 'canary', port: 80, weight: 0 }];
+  const [stable, canary] = standInServiceNames(rollout);
+  return [{ name: stable, port: 80, weight: 100 }, { name: canary, port: 80, weight: 0 }];
 }
 
 /**

@@ -25,7 +25,7 @@ const requests = 2000;
 before(async () => {
   const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
   try {
-    const crds = await Promise.all(['smi-trafficsplits.yaml', 'istio-virtualservices.yaml'].map(async (name) =>
+    const crds = await Promise.all(['smi-trafficsplits.yaml', 'istio-virtualservices.yaml', 'apisix-routes.yaml'].map(async (name) =>
       parse(await readFile(fileURLToPath(new URL(`../fixtures/crds/${name}`, import.meta.url)), 'utf8')) as CustomResourceDefinition));
     await installCrds(client, crds);
   } finally {
@@ -282,5 +282,38 @@ ${routedCanaryManifest('ist', `        istio: { virtualService: { name: ist, rou
     assert.deepEqual(done.spec.http.map((r) => r.name), ['admin', 'primary'], 'the managed route is gone');
     assert.deepEqual(done.spec.http[1]?.route.map((r) => r.weight), [100, 0]);
     assert.deepEqual(done.metadata.labels, { team: 'shop' });
+  });
+
+  it('APISIX: the named http rule\'s backends carry each step\'s weight; other rules and plugins stay', async () => {
+    await applyYaml(ns.kc, `${routedServices('apx')}---
+apiVersion: apisix.apache.org/v2
+kind: ApisixRoute
+metadata: { name: apx }
+spec:
+  http:
+    - { name: static, match: { paths: [/static/*] }, backends: [{ serviceName: cdn, servicePort: 80 }] }
+    - name: main
+      match: { paths: [/*] }
+      plugins: [{ name: cors, enable: true }]
+      backends: [{ serviceName: apx-stable, servicePort: 80, weight: 100 }, { serviceName: apx-canary, servicePort: 80, weight: 0 }]
+---
+${routedCanaryManifest('apx', '        apisix: { route: { name: apx, rules: [main] } }', `        - setWeight: 40
+        - pause: {}`)}`, ns.name);
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    interface Ar { spec: { http: { name: string; plugins?: unknown[]; backends: { serviceName: string; weight?: number }[] }[] } }
+    const read = async (): Promise<Ar> => (await objects.getNamespacedCustomObject({ group: 'apisix.apache.org', version: 'v2', plural: 'apisixroutes', namespace: ns.name, name: 'apx' })) as Ar;
+    const first = await rollouts.waitForPhase('apx', 'Healthy');
+    await rollouts.setImage('apx', 'lab/echo:v2');
+    await pausedAt('apx', 1);
+    const during = await ns.waitFor('the ApisixRoute at 40', async () => {
+      const ar = await read();
+      return ar.spec.http[1]?.backends[1]?.weight === 40 ? ar : undefined;
+    });
+    assert.deepEqual(during.spec.http[1]?.backends.map((b) => [b.serviceName, b.weight]), [['apx-stable', 60], ['apx-canary', 40]]);
+    assert.deepEqual(during.spec.http[1].plugins, [{ name: 'cors', enable: true }]);
+    assert.deepEqual(during.spec.http[0]?.backends, [{ serviceName: 'cdn', servicePort: 80 }]);
+    await rollouts.patchStatus('apx', { promoteFull: true });
+    await rollouts.waitFor('apx', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
+    assert.deepEqual((await read()).spec.http[1]?.backends.map((b) => b.weight), [100, 0]);
   });
 });
