@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Rollout } from '../api/rollout.ts';
-import type { KubeObject } from '../runtime/objects.ts';
 import { applyJsonPatch } from '../util/json-patch.ts';
 import { apisix } from './apisix.ts';
-import { routedObjectKey, type ObservedTraffic, type TrafficIntent } from './router.ts';
+import { observedObjects, weightIntent } from './testing.ts';
 
 const route = {
   apiVersion: 'apisix.apache.org/v2',
@@ -25,37 +24,28 @@ function rollout(rules?: string[]): Rollout {
   };
 }
 
-function observed(...objects: KubeObject[]): ObservedTraffic {
-  return {
-    namespace: 'shop', owner: 'web', services: new Map(), absentKinds: new Set(),
-    objects: new Map(objects.map((o) => [routedObjectKey(o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''), o])),
-  };
-}
 
-const intent = (weight: number): TrafficIntent => ({
-  stableHash: 'aaa', canaryHash: 'bbb', weight, maxWeight: 100, canaryService: 'web-canary', stableService: 'web-stable', headerRoutes: [], mirrorRoutes: [], services: [],
-});
 
 describe('apisix router', () => {
   it('weights the backends of the named http rule, and nothing else', () => {
     const router = apisix.routerFor(rollout(['main']));
-    const write = router.setWeight(intent(35), observed(route))[0];
+    const write = router.setWeight(weightIntent(35), observedObjects([route]))[0];
     assert.ok(write?.type === 'json');
     const after = applyJsonPatch(route, write.patch);
     assert.deepEqual(after.spec.http[1]?.backends.map((b) => [b.serviceName, 'weight' in b ? b.weight : undefined]), [['web-stable', 65], ['web-canary', 35]]);
     assert.deepEqual({ ...after.spec.http[1], backends: [] }, { ...route.spec.http[1], backends: [] }, 'match and plugins untouched');
     assert.deepEqual(after.spec.http[0], route.spec.http[0]);
-    assert.equal(router.verify(intent(35), observed(after)), true);
-    assert.deepEqual(router.setWeight(intent(35), observed(after)), []);
+    assert.equal(router.verify(weightIntent(35), observedObjects([after])), true);
+    assert.deepEqual(router.setWeight(weightIntent(35), observedObjects([after])), []);
   });
 
   it('without rules named, every rule that splits between the two Services', () => {
-    assert.equal(apisix.routerFor(rollout()).setWeight(intent(5), observed(route)).length, 1);
+    assert.equal(apisix.routerFor(rollout()).setWeight(weightIntent(5), observedObjects([route])).length, 1);
   });
 
   it('names a missing ApisixRoute, a missing rule, and a rule without both Services', () => {
-    assert.deepEqual(apisix.routerFor(rollout(['main'])).problems(intent(5), observed()), [{ reason: 'ApisixRouteNotFound', message: 'ApisixRoute shop/web not found' }]);
-    assert.deepEqual(apisix.routerFor(rollout(['nope'])).problems(intent(5), observed(route)).map((p) => p.message), ['ApisixRoute shop/web has no http rule named nope']);
-    assert.deepEqual(apisix.routerFor(rollout(['static'])).problems(intent(5), observed(route)).map((p) => p.message), ['ApisixRoute shop/web has no http rule with backends web-canary and web-stable']);
+    assert.deepEqual(apisix.routerFor(rollout(['main'])).problems(weightIntent(5), observedObjects()), [{ reason: 'ApisixRouteNotFound', message: 'ApisixRoute shop/web not found' }]);
+    assert.deepEqual(apisix.routerFor(rollout(['nope'])).problems(weightIntent(5), observedObjects([route])).map((p) => p.message), ['ApisixRoute shop/web has no http rule named nope']);
+    assert.deepEqual(apisix.routerFor(rollout(['static'])).problems(weightIntent(5), observedObjects([route])).map((p) => p.message), ['ApisixRoute shop/web has no http rule with backends web-canary and web-stable']);
   });
 });

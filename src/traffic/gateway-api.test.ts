@@ -4,8 +4,9 @@ import type { Rollout } from '../api/rollout.ts';
 import type { KubeObject } from '../runtime/objects.ts';
 import { applyJsonPatch } from '../util/json-patch.ts';
 import { gatewayApi, gatewayApiRouter, gatewayRoutes } from './gateway-api.ts';
-import { routeTraffic, routedObjectKey, type ObservedTraffic, type TrafficIntent } from './router.ts';
+import { routeTraffic } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
+import { observedObjects, weightIntent } from './testing.ts';
 
 // The Gateway API router's writes on HTTPRoute objects: only the weights of the canary's and stable's
 // backendRefs and the managed rules change; every other rule, field and annotation survives.
@@ -32,16 +33,7 @@ function rollout(gatewayAPI: Record<string, unknown>, managedRoutes: string[] = 
   };
 }
 
-function observed(...objects: KubeObject[]): ObservedTraffic {
-  return {
-    namespace: 'shop', owner: 'web', services: new Map(), absentKinds: new Set(),
-    objects: new Map(objects.map((o) => [routedObjectKey(o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''), o])),
-  };
-}
 
-function intent(weight: number, overrides: Partial<TrafficIntent> = {}): TrafficIntent {
-  return { stableHash: 'aaa', canaryHash: 'bbb', weight, maxWeight: 100, canaryService: 'web-canary', stableService: 'web-stable', headerRoutes: [], mirrorRoutes: [], services: [], ...overrides };
-}
 
 function applied(object: KubeObject, writes: readonly ObjectWrite[]): KubeObject {
   return writes.reduce((o, w) => (w.type === 'json' ? applyJsonPatch(o, w.patch) : o), object);
@@ -51,7 +43,7 @@ const router = gatewayApiRouter(gatewayRoutes(rollout({ httpRoute: 'web' })), ['
 
 describe('gateway API router', () => {
   it('weights the backendRefs of the rule that splits, with a patch that tests what it replaces', () => {
-    const writes = router.setWeight(intent(30), observed(httpRoute));
+    const writes = router.setWeight(weightIntent(30), observedObjects([httpRoute]));
     assert.deepEqual(writes, [{
       type: 'json',
       target: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', plural: 'httproutes', namespace: 'shop', name: 'web' },
@@ -66,45 +58,45 @@ describe('gateway API router', () => {
     const expected = structuredClone(httpRoute);
     expected.spec.rules[1] = { ...expected.spec.rules[1], backendRefs: [{ name: 'web-stable', port: 80, weight: 70 }, { name: 'web-canary', port: 80, weight: 30 }] } as (typeof expected.spec.rules)[1];
     assert.deepEqual(after, expected, 'nothing but the two weights changed');
-    assert.deepEqual(router.setWeight(intent(30), observed(after)), [], 'a steady state writes nothing');
+    assert.deepEqual(router.setWeight(weightIntent(30), observedObjects([after])), [], 'a steady state writes nothing');
   });
 
   it('verifies the weights, and that every Gateway accepted the latest generation', () => {
-    const after = applied(httpRoute, router.setWeight(intent(30), observed(httpRoute)));
-    assert.equal(router.verify(intent(30), observed(after)), true);
-    assert.equal(router.verify(intent(40), observed(after)), false);
+    const after = applied(httpRoute, router.setWeight(weightIntent(30), observedObjects([httpRoute])));
+    assert.equal(router.verify(weightIntent(30), observedObjects([after])), true);
+    assert.equal(router.verify(weightIntent(40), observedObjects([after])), false);
     const stale = { ...after, metadata: { ...after.metadata, generation: 4 } };
-    assert.equal(router.verify(intent(30), observed(stale)), false, 'the gateway has not seen generation 4 yet');
+    assert.equal(router.verify(weightIntent(30), observedObjects([stale])), false, 'the gateway has not seen generation 4 yet');
   });
 
   it('weights every route named, HTTPRoute, GRPCRoute and TCPRoute alike', () => {
     const grpc = { ...structuredClone(httpRoute), apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GRPCRoute', metadata: { name: 'rpc', namespace: 'shop' } };
     const tcp = { ...structuredClone(httpRoute), apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: { name: 'raw', namespace: 'shop' } };
     const many = gatewayApiRouter(gatewayRoutes(rollout({ httpRoutes: [{ name: 'web' }], grpcRoute: 'rpc', tcpRoutes: [{ name: 'raw' }] })), []);
-    const writes = many.setWeight(intent(10), observed(httpRoute, grpc, tcp));
+    const writes = many.setWeight(weightIntent(10), observedObjects([httpRoute, grpc, tcp]));
     assert.deepEqual(writes.map((w) => `${w.target.apiVersion} ${w.target.plural}/${w.target.name}`), [
       'gateway.networking.k8s.io/v1 httproutes/web', 'gateway.networking.k8s.io/v1 grpcroutes/rpc', 'gateway.networking.k8s.io/v1alpha2 tcproutes/raw',
     ]);
   });
 
   it('reports a missing route, a kind not served and a route without both Services as problems', () => {
-    assert.deepEqual(router.problems(intent(10), observed()), [{ reason: 'HTTPRouteNotFound', message: 'HTTPRoute shop/web not found' }]);
-    assert.deepEqual(router.problems(intent(10), { ...observed(), absentKinds: new Set(['HTTPRoute.gateway.networking.k8s.io']) }), [{
+    assert.deepEqual(router.problems(weightIntent(10), observedObjects()), [{ reason: 'HTTPRouteNotFound', message: 'HTTPRoute shop/web not found' }]);
+    assert.deepEqual(router.problems(weightIntent(10), { ...observedObjects(), absentKinds: new Set(['HTTPRoute.gateway.networking.k8s.io']) }), [{
       reason: 'TrafficRoutingError',
       message: 'HTTPRoute (gateway.networking.k8s.io/v1) cannot be listed: install its CRD (or grant the controller get, list, watch and patch on it) to route HTTPRoute shop/web',
     }]);
     const lonely = structuredClone(httpRoute);
     lonely.spec.rules[1] = { ...lonely.spec.rules[1], backendRefs: [{ name: 'web-stable', port: 80, weight: 100 }] } as (typeof lonely.spec.rules)[1];
-    assert.deepEqual(router.problems(intent(10), observed(lonely)).map((p) => p.message), ['HTTPRoute shop/web has no rule with backendRefs to both Service web-canary and Service web-stable']);
-    assert.deepEqual(router.problems(intent(10), observed(httpRoute)), []);
+    assert.deepEqual(router.problems(weightIntent(10), observedObjects([lonely])).map((p) => p.message), ['HTTPRoute shop/web has no rule with backendRefs to both Service web-canary and Service web-stable']);
+    assert.deepEqual(router.problems(weightIntent(10), observedObjects([httpRoute])), []);
   });
 
   it('adds header and mirror rules named after their managed routes, within the weighted rule\'s paths, and removes them', () => {
-    const wanted = intent(10, {
+    const wanted = weightIntent(10, {
       headerRoutes: [{ name: 'beta', match: [{ headerName: 'x-beta', headerValue: { prefix: 'on.x' } }] }],
       mirrorRoutes: [{ name: 'copy', match: [{ method: { exact: 'GET' }, path: { prefix: '/api' } }], percentage: 25 }],
     });
-    const writes = routeTraffic(router, wanted, observed(httpRoute));
+    const writes = routeTraffic(router, wanted, observedObjects([httpRoute]));
     const after = applied(httpRoute, writes) as typeof httpRoute;
     assert.deepEqual(after.spec.rules.slice(2), [
       { name: 'beta', matches: [{ path: { type: 'PathPrefix', value: '/' }, headers: [{ name: 'x-beta', type: 'RegularExpression', value: '^on\\.x.*' }] }], backendRefs: [{ name: 'web-canary', port: 80 }] },
@@ -115,12 +107,12 @@ describe('gateway API router', () => {
         backendRefs: [{ name: 'web-stable', port: 80 }],
       },
     ]);
-    assert.deepEqual(routeTraffic(router, wanted, observed(after)).filter((w) => w.type === 'json' && w.patch.some((op) => op.path.startsWith('/spec/rules/2') || op.path === '/spec/rules/-')), [], 'written once');
+    assert.deepEqual(routeTraffic(router, wanted, observedObjects([after])).filter((w) => w.type === 'json' && w.patch.some((op) => op.path.startsWith('/spec/rules/2') || op.path === '/spec/rules/-')), [], 'written once');
     const defaulted = structuredClone(after);
     (defaulted.spec.rules[2]?.backendRefs[0] as { weight?: number; kind?: string }).weight = 1;
     (defaulted.spec.rules[2]?.backendRefs[0] as { weight?: number; kind?: string }).kind = 'Service';
-    assert.deepEqual(router.setHeaderRoute(wanted, observed(defaulted)), [], 'the API server\'s defaults are no difference');
-    const removed = applied(after, router.removeManagedRoutes(observed(after))) as typeof httpRoute;
+    assert.deepEqual(router.setHeaderRoute(wanted, observedObjects([defaulted])), [], 'the API server\'s defaults are no difference');
+    const removed = applied(after, router.removeManagedRoutes(observedObjects([after]))) as typeof httpRoute;
     assert.deepEqual(removed.spec.rules.map((r) => r.name), ['static', undefined], 'the managed rules go, the user\'s stay');
   });
 

@@ -4,7 +4,7 @@ import type { Rollout } from '../api/rollout.ts';
 import type { KubeObject } from '../runtime/objects.ts';
 import { applyMergePatch } from '../util/merge-patch.ts';
 import { nginx } from './nginx.ts';
-import { routedObjectKey, type ObservedTraffic, type TrafficIntent } from './router.ts';
+import { observedObjects, weightIntent } from './testing.ts';
 
 const stable = {
   apiVersion: 'networking.k8s.io/v1',
@@ -28,21 +28,12 @@ function rollout(nginxConfig: Record<string, unknown>, maxTrafficWeight?: number
   };
 }
 
-function observed(...objects: KubeObject[]): ObservedTraffic {
-  return {
-    namespace: 'shop', owner: 'web', services: new Map(), absentKinds: new Set(),
-    objects: new Map(objects.map((o) => [routedObjectKey(o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''), o])),
-  };
-}
 
-const intent = (weight: number, maxWeight = 100): TrafficIntent => ({
-  stableHash: 'aaa', canaryHash: 'bbb', weight, maxWeight, canaryService: 'web-canary', stableService: 'web-stable', headerRoutes: [], mirrorRoutes: [], services: [],
-});
 
 describe('nginx router', () => {
   it('creates <rollout>-<stableIngress>-canary with the stable paths sent to the canary and the weight annotations', () => {
     const r = rollout({ stableIngress: 'web', additionalIngressAnnotations: { 'canary-by-header': 'X-Canary' }, canaryIngressAnnotations: { 'example.com/team': 'shop' } });
-    const writes = nginx.routerFor(r).setWeight(intent(20), observed(stable));
+    const writes = nginx.routerFor(r).setWeight(weightIntent(20), observedObjects([stable]));
     assert.equal(writes.length, 1);
     const write = writes[0];
     assert.ok(write?.type === 'apply');
@@ -66,13 +57,13 @@ describe('nginx router', () => {
       spec: { ingressClassName: 'nginx', rules: [{ host: 'web.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web-canary', port: { number: 80 } } } }] } }] },
     });
     const canary = write.object;
-    const patched = nginx.routerFor(r).setWeight(intent(50), observed(stable, applyMergePatch(canary, { status: {} }) as KubeObject));
+    const patched = nginx.routerFor(r).setWeight(weightIntent(50), observedObjects([stable, applyMergePatch(canary, { status: {} }) as KubeObject]));
     assert.equal(patched[0]?.event?.reason, 'PatchingCanaryIngress');
-    assert.deepEqual(nginx.routerFor(r).setWeight(intent(20), observed(stable, canary)), [], 'a steady state writes nothing');
+    assert.deepEqual(nginx.routerFor(r).setWeight(weightIntent(20), observedObjects([stable, canary])), [], 'a steady state writes nothing');
   });
 
   it('a custom annotation prefix, and canary-weight-total with maxTrafficWeight', () => {
-    const writes = nginx.routerFor(rollout({ stableIngresses: ['web'], annotationPrefix: 'custom.io' }, 1000)).setWeight(intent(250, 1000), observed(stable));
+    const writes = nginx.routerFor(rollout({ stableIngresses: ['web'], annotationPrefix: 'custom.io' }, 1000)).setWeight(weightIntent(250, { maxWeight: 1000 }), observedObjects([stable]));
     const write = writes[0];
     assert.ok(write?.type === 'apply');
     assert.deepEqual(write.object.metadata?.annotations, {
@@ -83,14 +74,14 @@ describe('nginx router', () => {
   it('one canary Ingress per stable Ingress; a missing one or one without the stableService is a problem', () => {
     const second = { ...structuredClone(stable), metadata: { name: 'web-internal', namespace: 'shop' } };
     const r = rollout({ stableIngress: 'web', stableIngresses: ['web-internal'] });
-    assert.deepEqual(nginx.routerFor(r).setWeight(intent(10), observed(stable, second)).map((w) => w.target.name), ['web-web-canary', 'web-web-internal-canary']);
-    assert.deepEqual(nginx.routerFor(r).problems(intent(10), observed(stable)), [{ reason: 'IngressNotFound', message: 'Ingress shop/web-internal not found' }]);
+    assert.deepEqual(nginx.routerFor(r).setWeight(weightIntent(10), observedObjects([stable, second])).map((w) => w.target.name), ['web-web-canary', 'web-web-internal-canary']);
+    assert.deepEqual(nginx.routerFor(r).problems(weightIntent(10), observedObjects([stable])), [{ reason: 'IngressNotFound', message: 'Ingress shop/web-internal not found' }]);
     const unrelated = { ...structuredClone(stable), spec: { rules: [{ http: { paths: [{ path: '/', backend: { service: { name: 'else' } } }] } }] } };
-    assert.deepEqual(nginx.routerFor(rollout({ stableIngress: 'web' })).problems(intent(10), observed(unrelated)).map((p) => p.message), ['Ingress shop/web has no path to Service web-stable (the stableService)']);
+    assert.deepEqual(nginx.routerFor(rollout({ stableIngress: 'web' })).problems(weightIntent(10), observedObjects([unrelated])).map((p) => p.message), ['Ingress shop/web has no path to Service web-stable (the stableService)']);
   });
 
   it('needs a stable Ingress, and cannot verify weights', () => {
     assert.deepEqual(nginx.specIssues?.(rollout({})), [{ field: 'spec.strategy.canary.trafficRouting.nginx.stableIngress', message: 'required: the Ingress (stableIngress or stableIngresses) whose canary Aviary creates' }]);
-    assert.equal(nginx.routerFor(rollout({ stableIngress: 'web' })).verify(intent(10), observed(stable)), undefined);
+    assert.equal(nginx.routerFor(rollout({ stableIngress: 'web' })).verify(weightIntent(10), observedObjects([stable])), undefined);
   });
 });

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Rollout } from '../api/rollout.ts';
-import type { KubeObject } from '../runtime/objects.ts';
 import { applyJsonPatch } from '../util/json-patch.ts';
-import { routedObjectKey, type ObservedTraffic, type TrafficIntent } from './router.ts';
 import { traefik } from './traefik.ts';
+import { observedObjects, weightIntent } from './testing.ts';
 
 const rollout: Rollout = {
   metadata: { name: 'web', namespace: 'shop' },
@@ -18,22 +17,13 @@ const split = {
   spec: { weighted: { services: [{ name: 'web-stable', port: 80, weight: 100 }, { name: 'web-canary', port: 80, weight: 0 }, { name: 'legacy', port: 80, weight: 5 }], sticky: { cookie: {} } } },
 };
 
-function observed(...objects: KubeObject[]): ObservedTraffic {
-  return {
-    namespace: 'shop', owner: 'web', services: new Map(), absentKinds: new Set(),
-    objects: new Map(objects.map((o) => [routedObjectKey(o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''), o])),
-  };
-}
 
-const intent = (weight: number): TrafficIntent => ({
-  stableHash: 'aaa', canaryHash: 'bbb', weight, maxWeight: 100, canaryService: 'web-canary', stableService: 'web-stable', headerRoutes: [], mirrorRoutes: [], services: [],
-});
 
 describe('traefik router', () => {
   const router = traefik.routerFor(rollout);
 
   it('sets only the canary\'s and the stable\'s weights in spec.weighted.services', () => {
-    const writes = router.setWeight(intent(25), observed(split));
+    const writes = router.setWeight(weightIntent(25), observedObjects([split]));
     assert.equal(writes.length, 1);
     const write = writes[0];
     assert.ok(write?.type === 'json');
@@ -41,15 +31,15 @@ describe('traefik router', () => {
     const after = applyJsonPatch(split, write.patch);
     assert.deepEqual(after.spec.weighted.services.map((s) => [s.name, s.weight]), [['web-stable', 75], ['web-canary', 25], ['legacy', 5]]);
     assert.deepEqual({ ...after, spec: { weighted: { ...after.spec.weighted, services: [] } } }, { ...split, spec: { weighted: { ...split.spec.weighted, services: [] } } }, 'labels and sticky untouched');
-    assert.equal(router.verify(intent(25), observed(after)), true);
-    assert.equal(router.verify(intent(25), observed(split)), false);
-    assert.deepEqual(router.setWeight(intent(25), observed(after)), []);
+    assert.equal(router.verify(weightIntent(25), observedObjects([after])), true);
+    assert.equal(router.verify(weightIntent(25), observedObjects([split])), false);
+    assert.deepEqual(router.setWeight(weightIntent(25), observedObjects([after])), []);
   });
 
   it('names a missing TraefikService or one without both Services', () => {
-    assert.deepEqual(router.problems(intent(10), observed()), [{ reason: 'TraefikServiceNotFound', message: 'TraefikService shop/web-split not found' }]);
+    assert.deepEqual(router.problems(weightIntent(10), observedObjects()), [{ reason: 'TraefikServiceNotFound', message: 'TraefikService shop/web-split not found' }]);
     const one = { ...split, spec: { weighted: { services: [{ name: 'web-stable', port: 80 }] } } };
-    assert.match(router.problems(intent(10), observed(one))[0]?.message ?? '', /^TraefikService shop\/web-split has no spec.weighted.services entries for both Service web-canary and Service web-stable$/);
+    assert.match(router.problems(weightIntent(10), observedObjects([one]))[0]?.message ?? '', /^TraefikService shop\/web-split has no spec.weighted.services entries for both Service web-canary and Service web-stable$/);
   });
 
   it('has no header or mirror routes', () => {
