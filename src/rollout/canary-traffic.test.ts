@@ -213,3 +213,23 @@ describe('traffic-routed canary, a new revision mid-release', () => {
     assert.deepEqual(weights(sim), { 'web-stable': 60, 'web-canary': 40 });
   });
 });
+
+describe('traffic-routed canary, scaleDownDelayRevisionLimit', () => {
+  it('keeps only the newest old versions running through the delay; the others go at once', () => {
+    const sim = simulation(rollout([], { scaleDownDelaySeconds: 60, scaleDownDelayRevisionLimit: 1 }));
+    const release = (image: string): void => {
+      sim.update((r) => {
+        const spec = r.spec.template?.spec as { containers: { image: string }[] };
+        spec.containers[0] = { ...spec.containers[0], image };
+      });
+      sim.settle();
+    };
+    const v1 = sim.rollout.status?.stableRS ?? '';
+    release('web:2');
+    const v2 = sim.rollout.status?.stableRS ?? '';
+    assert.deepEqual(sim.replicaCounts(), { [v1]: 10, [v2]: 10 }, 'v1 waits out its delay');
+    release('web:3');
+    const v3 = sim.rollout.status?.stableRS ?? '';
+    assert.deepEqual(sim.replicaCounts(), { [v1]: 0, [v2]: 10, [v3]: 10 }, 'only the newest old version (v2) may wait');
+  });
+});

@@ -105,10 +105,14 @@ export function planRoutedCanary(ctx: PlanContext, canary: CanaryStrategy, routi
   } else {
     ctx.scale(newRS, ctx.replicas);
   }
+  // Older versions leave after scaleDownDelaySeconds; beyond scaleDownDelayRevisionLimit (the newest first) at once.
   const delay = canary.scaleDownDelaySeconds ?? defaultScaleDownDelaySeconds;
-  for (const view of ctx.views) {
-    if (view === newRS || view === stable || view.hash === draining) continue;
-    scaleDownAfter(ctx, view, delay);
+  const older = ctx.views.filter((v) => v !== newRS && v !== stable && v.hash !== draining).sort((a, b) => b.revision - a.revision);
+  let delayed = 0;
+  for (const view of older) {
+    const keep = view.current > 0 && (canary.scaleDownDelayRevisionLimit === undefined || delayed < canary.scaleDownDelayRevisionLimit);
+    if (keep) delayed++;
+    scaleDownAfter(ctx, view, keep ? delay : 0);
   }
 
   const stableHash = stable.hash;
