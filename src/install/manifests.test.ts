@@ -52,6 +52,7 @@ describe('install manifests', () => {
       'aviary.dev/rollouts/status: get,patch,update',
       'aviary.dev/rollouts: get,list,watch',
       'batch/jobs: get,list,watch,create,delete',
+      'discovery.k8s.io/endpointslices: get,list,watch',
       'events.k8s.io/events: create,patch',
       'gateway.networking.k8s.io/grpcroutes: get,list,watch,patch',
       'gateway.networking.k8s.io/httproutes: get,list,watch,patch',

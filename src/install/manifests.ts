@@ -93,9 +93,9 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
 function routerRules(): PolicyRule[] {
   const rules = new Map<string, PolicyRule>();
   for (const { resources } of routerDefinitions) {
-    for (const { apiVersion, plural, verbs = [] } of resources) {
+    for (const { apiVersion, plural, verbs = [], readOnly = false } of resources) {
       const group = groupOf(apiVersion);
-      const all = ['get', 'list', 'watch', 'patch', ...verbs];
+      const all = ['get', 'list', 'watch', ...(readOnly ? [] : ['patch']), ...verbs];
       const key = `${group} ${all.join(',')}`;
       const rule = rules.get(key) ?? { apiGroups: [group], resources: [], verbs: all };
       if (!(rule.resources ?? []).includes(plural)) rule.resources = [...(rule.resources ?? []), plural];

@@ -233,3 +233,20 @@ describe('traffic-routed canary, scaleDownDelayRevisionLimit', () => {
     assert.deepEqual(sim.replicaCounts(), { [v1]: 0, [v2]: 10, [v3]: 10 }, 'only the newest old version (v2) may wait');
   });
 });
+
+describe('traffic-routed canary, endpoints', () => {
+  it('moves weight onto the canary Service only once its EndpointSlices list the canary\'s pods, ready', () => {
+    const sim = simulation(rollout([{ setWeight: 10 }, { pause: {} }]));
+    sim.endpoints = new Map([['web-canary', []], ['web-stable', []]]);
+    const next = update(sim);
+    sim.settle();
+    assert.equal(sim.replicaCounts()[next], 1, 'the canary pod is there and available');
+    assert.deepEqual(weights(sim), { 'web-stable': 100, 'web-canary': 0 }, 'but its Service has no endpoint yet');
+    sim.endpoints.set('web-canary', [{ pod: `web-${next}-x7k2p`, ready: false }]);
+    sim.reconcile();
+    assert.deepEqual(weights(sim), { 'web-stable': 100, 'web-canary': 0 }, 'not while the endpoint is not ready');
+    sim.endpoints.set('web-canary', [{ pod: `web-${next}-x7k2p`, ready: true }]);
+    sim.settle();
+    assert.deepEqual(weights(sim), { 'web-stable': 90, 'web-canary': 10 });
+  });
+});

@@ -86,7 +86,7 @@ export function planRoutedCanary(ctx: PlanContext, canary: CanaryStrategy, routi
   let weight = 0;
   if (releasing && !aborted && draining === undefined) {
     const needed = Math.min(counts.canary, trafficRoutedCanaryReplicas(ctx.replicas, state.desired, maxWeight, canary.minPodsPerReplicaSet));
-    const ready = newRS.observed && newRS.available >= needed;
+    const ready = newRS.observed && newRS.available >= needed && serviceReady(ctx, canary.canaryService, newRS, needed);
     weight = ready ? state.desired : Math.min(state.desired, recordedHere);
   } else if (releasing && aborted && canary.dynamicStableScale === true && !(stable.observed && stable.available >= ctx.replicas)) {
     // With dynamicStableScale the stable may be too small to take the canary's share back yet.
@@ -132,6 +132,17 @@ export function planRoutedCanary(ctx: PlanContext, canary: CanaryStrategy, routi
     ...routes,
     services,
   };
+}
+
+/**
+ * Whether the canary Service has `needed` ready endpoints on the canary's pods (its EndpointSlices): a gateway sends
+ * a Service's share only to its endpoints, so a weight written before they exist is answered with errors. Without
+ * observed endpoints (the simulation) nothing is gated here.
+ */
+function serviceReady(ctx: PlanContext, service: string | undefined, newRS: ReplicaSetView, needed: number): boolean {
+  const endpoints = service === undefined ? undefined : ctx.traffic.endpoints?.get(service);
+  if (endpoints === undefined) return true;
+  return endpoints.filter((e) => e.ready && e.pod.startsWith(`${newRS.name}-`)).length >= needed;
 }
 
 /** A setWeight step with traffic routing is done once the routers were told that weight and their objects carry it. */

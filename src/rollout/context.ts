@@ -61,6 +61,7 @@ export class PlanContext {
       services: observed.services,
       objects: observed.routerObjects ?? new Map(),
       absentKinds: observed.absentKinds ?? new Set(),
+      ...(observed.endpoints === undefined ? {} : { endpoints: observed.endpoints }),
     };
   }
 

@@ -98,7 +98,7 @@ export function rolloutController(manager: Manager, options: RolloutControllerOp
     for (const watched of informers.watched) {
       // A route may live in another namespace than its Rollouts (gatewayAPI.namespace), so every Rollout is asked.
       controller.watches(watched.informer, (obj) => {
-        const key = keyOf(obj.metadata?.namespace, obj.metadata?.name ?? '');
+        const key = watched.referenceKey?.(obj) ?? keyOf(obj.metadata?.namespace, obj.metadata?.name ?? '');
         return referencing(undefined, (r) => definition.appliesTo(r) && watched.referencedBy(r).includes(key));
       });
     }
@@ -251,10 +251,10 @@ export class RolloutReconciler implements Reconciler {
   }
 
   /** What the Rollout's routers read of it (Services, routes, ...), copied out of the caches. */
-  #trafficOf(rollout: DeepReadonly<Rollout>): Pick<ObservedRollout, 'services' | 'routerObjects' | 'absentKinds'> {
+  #trafficOf(rollout: DeepReadonly<Rollout>): Pick<ObservedRollout, 'services' | 'routerObjects' | 'absentKinds' | 'endpoints'> {
     const parts = this.#deps.routers.filter(({ definition }) => definition.appliesTo(rollout)).map(({ informers }) => informers.observe(rollout));
-    const { services, objects, absentKinds } = mergeObserved(parts);
-    return { services, routerObjects: objects, absentKinds };
+    const { services, objects, absentKinds, endpoints } = mergeObserved(parts);
+    return { services, routerObjects: objects, absentKinds, endpoints };
   }
 
   /** The object spec.workloadRef names, if its kind is one a source reads and it exists. */

@@ -3,7 +3,7 @@ import type { AnalysisRun } from '../api/analysis.ts';
 import type { Rollout, RolloutStatus } from '../api/rollout.ts';
 import type { TemplateCatalog } from '../analysis/templates.ts';
 import type { PodMetadataChange } from './pod-metadata.ts';
-import type { TrafficIntent } from '../traffic/router.ts';
+import type { ServiceEndpoint, TrafficIntent } from '../traffic/router.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import type { ObjectWrite } from '../traffic/writes.ts';
 import { ephemeralMetadataAnnotation, podTemplateHashLabel, revisionAnnotation, scaleDownDeadlineAnnotation, templateHashAnnotation } from '../api/labels.ts';
@@ -22,6 +22,8 @@ export interface ObservedRollout {
   routerObjects?: ReadonlyMap<string, DeepReadonly<KubeObject>>;
   /** Kinds a router reads that the API server does not serve, as "Kind.group". */
   absentKinds?: ReadonlySet<string>;
+  /** The referenced Services' endpoints, by Service name (absent: not observed). */
+  endpoints?: ReadonlyMap<string, readonly ServiceEndpoint[]>;
   /** The object spec.workloadRef names, if any. */
   workload?: WorkloadObject;
   /** Pods of the Rollout's ReplicaSets; needed only for restarts. */

@@ -12,7 +12,7 @@ import { describeTarget, type ObjectWrite } from '../traffic/writes.ts';
 import { applyMergePatch } from '../util/merge-patch.ts';
 import { applyJsonPatch } from '../util/json-patch.ts';
 import type { KubeObject } from '../runtime/objects.ts';
-import { routedObjectKey } from '../traffic/router.ts';
+import { routedObjectKey, type ServiceEndpoint } from '../traffic/router.ts';
 
 /**
  * An in-memory cluster for one Rollout: applies each plan the way the executor would and lets pods become
@@ -35,6 +35,8 @@ export class Simulation {
   lastPlan?: RolloutPlan;
   /** The traffic routers' objects (routes, TraefikServices), by routedObjectKey; writes apply to them. */
   objects = new Map<string, KubeObject>();
+  /** The Services' endpoints, when a test plays the EndpointSlice controller; unset, endpoints gate nothing. */
+  endpoints: Map<string, ServiceEndpoint[]> | undefined;
 
   /** `services` are the names of Services to pretend exist, selecting the Rollout's pods. */
   constructor(rollout: Rollout, services: Iterable<string> = [], catalog?: TemplateCatalog) {
@@ -49,6 +51,7 @@ export class Simulation {
   reconcile(): boolean {
     const plan = planRollout({
       rollout: this.rollout, replicaSets: this.replicaSets, services: this.services, routerObjects: this.objects,
+      ...(this.endpoints === undefined ? {} : { endpoints: this.endpoints }),
       analysis: { runs: this.runs, catalog: this.catalog }, now: this.now,
     });
     this.lastPlan = plan;

@@ -55,10 +55,21 @@ export interface ObservedTraffic {
   owner: string;
   /** The Services the release references, by name; missing ones are absent. */
   services: ReadonlyMap<string, Service>;
+  /**
+   * The endpoints of those Services (from their EndpointSlices) by Service name: which pods each one sends to and
+   * whether they are ready. Absent when not observed (the simulation), which gates nothing.
+   */
+  endpoints?: ReadonlyMap<string, readonly ServiceEndpoint[]>;
   /** The routers' own objects (routes, TraefikServices, ...) by routedObjectKey; missing ones are absent. */
   objects: ReadonlyMap<string, DeepReadonly<KubeObject>>;
   /** Kinds a router reads that the API server does not serve (CRD not installed), as "Kind.group". */
   absentKinds: ReadonlySet<string>;
+}
+
+/** One endpoint of a Service: the pod behind it and whether it is ready to take traffic. */
+export interface ServiceEndpoint {
+  pod: string;
+  ready: boolean;
 }
 
 /** How ObservedTraffic.objects names an object: `HTTPRoute default/web`. */
@@ -109,6 +120,8 @@ export interface TrafficRouter {
 export interface RouterInformer {
   informer: Informer;
   referencedBy: (rollout: DeepReadonly<Rollout>) => readonly string[];
+  /** The key a Rollout references the object by, when not its own namespace/name (an EndpointSlice: its Service's). */
+  referenceKey?: (obj: DeepReadonly<KubeObject>) => string;
 }
 
 /** A router's informers, started on the controller's shared factory. */
@@ -123,7 +136,7 @@ export interface RouterDefinition {
   /** As rollout_info{traffic_router} names it: the trafficRouting field (gatewayAPI, traefik, ...). */
   readonly name: string;
   /** The kinds it reads and patches (the controller's RBAC grants get, list, watch and patch on them, and `verbs`). */
-  readonly resources: readonly { apiVersion: string; plural: string; verbs?: readonly string[] }[];
+  readonly resources: readonly { apiVersion: string; plural: string; verbs?: readonly string[]; readOnly?: boolean }[];
   /** Whether the Rollout's traffic goes through this router. */
   appliesTo(rollout: DeepReadonly<Rollout>): boolean;
   /** The router bound to the Rollout's configuration of it. */
@@ -152,14 +165,16 @@ export function routeTraffic(router: TrafficRouter, intent: TrafficIntent, obser
 }
 
 /** Merges what several routers observed of one Rollout (each contributes its own objects). */
-export function mergeObserved(parts: readonly Partial<ObservedTraffic>[]): Pick<ObservedTraffic, 'services' | 'objects' | 'absentKinds'> {
+export function mergeObserved(parts: readonly Partial<ObservedTraffic>[]): Pick<ObservedTraffic, 'services' | 'objects' | 'absentKinds' | 'endpoints'> {
   const services = new Map<string, Service>();
+  const endpoints = new Map<string, readonly ServiceEndpoint[]>();
   const objects = new Map<string, DeepReadonly<KubeObject>>();
   const absentKinds = new Set<string>();
   for (const part of parts) {
     for (const [name, service] of part.services ?? []) services.set(name, service);
     for (const [key, object] of part.objects ?? []) objects.set(key, object);
     for (const kind of part.absentKinds ?? []) absentKinds.add(kind);
+    for (const [service, list] of part.endpoints ?? []) endpoints.set(service, list);
   }
-  return { services, objects, absentKinds };
+  return { services, objects, absentKinds, endpoints };
 }

@@ -1,8 +1,16 @@
 import type { Service } from '../api/kubernetes.ts';
 import { managedByAnnotation, podTemplateHashLabel } from '../api/labels.ts';
 import type { Rollout } from '../api/rollout.ts';
-import { keyOf, thaw, type DeepReadonly } from '../runtime/objects.ts';
-import type { ObservedTraffic, RouterDefinition, TrafficRouter } from './router.ts';
+import { keyOf, thaw, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
+import type { ObservedTraffic, RouterDefinition, ServiceEndpoint, TrafficRouter } from './router.ts';
+
+/** The label an EndpointSlice names its Service by. */
+const serviceNameLabel = 'kubernetes.io/service-name';
+
+/** An EndpointSlice, as far as the routers read it. */
+interface EndpointSlice extends KubeObject {
+  endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name?: string } }[];
+}
 import type { ObjectWrite } from './writes.ts';
 
 /** The Services a Rollout names (canary/stable, active/preview), whose existence and selectors its plan depends on. */
@@ -54,7 +62,7 @@ function selectorWrite(observed: ObservedTraffic, service: string, hash: string)
 /** Registry entry: every Rollout; Services are watched stripped to the fields the plan reads. */
 export const serviceSelector: RouterDefinition = {
   name: 'service-selector',
-  resources: [{ apiVersion: 'v1', plural: 'services' }],
+  resources: [{ apiVersion: 'v1', plural: 'services' }, { apiVersion: 'discovery.k8s.io/v1', plural: 'endpointslices', readOnly: true }],
   appliesTo: () => true,
   routerFor: () => serviceSelectorRouter,
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
@@ -71,15 +79,36 @@ export const serviceSelector: RouterDefinition = {
       }),
       ...(namespace === undefined ? {} : { namespace }),
     });
+    // EndpointSlices, reduced to their pods and readiness and indexed by Service: a weight may move onto a Service
+    // only once it has endpoints there (the traffic-routed canary waits for them).
+    const slices = factory.informer<EndpointSlice>({
+      resource: { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', plural: 'endpointslices' },
+      labelSelector: serviceNameLabel,
+      indexers: { service: (slice) => [keyOf(slice.metadata?.namespace, slice.metadata?.labels?.[serviceNameLabel] ?? '')] },
+      transform: (slice) => ({
+        apiVersion: slice.apiVersion,
+        kind: slice.kind,
+        metadata: { name: slice.metadata?.name, namespace: slice.metadata?.namespace, resourceVersion: slice.metadata?.resourceVersion, labels: { [serviceNameLabel]: slice.metadata?.labels?.[serviceNameLabel] ?? '' } },
+        endpoints: (slice.endpoints ?? []).map((e) => ({ conditions: { ready: e.conditions?.ready }, targetRef: { name: e.targetRef?.name } })),
+      }),
+      ...(namespace === undefined ? {} : { namespace }),
+    });
+    const serviceKeys = (rollout: DeepReadonly<Rollout>): string[] => referencedServices(rollout).map((name) => keyOf(rollout.metadata.namespace, name));
     return {
-      watched: [{ informer: services, referencedBy: (rollout) => referencedServices(rollout).map((name) => keyOf(rollout.metadata.namespace, name)) }],
+      watched: [
+        { informer: services, referencedBy: serviceKeys },
+        { informer: slices, referencedBy: serviceKeys, referenceKey: (slice) => keyOf(slice.metadata?.namespace, slice.metadata?.labels?.[serviceNameLabel] ?? '') },
+      ],
       observe(rollout) {
         const found = new Map<string, Service>();
+        const endpoints = new Map<string, ServiceEndpoint[]>();
         for (const name of referencedServices(rollout)) {
           const svc = services.getByName(rollout.metadata.namespace, name);
           if (svc !== undefined) found.set(name, thaw<Service>(svc));
+          endpoints.set(name, slices.byIndex('service', keyOf(rollout.metadata.namespace, name)).flatMap((slice) =>
+            (slice.endpoints ?? []).map((e) => ({ pod: e.targetRef?.name ?? '', ready: e.conditions?.ready !== false }))));
         }
-        return { services: found };
+        return { services: found, endpoints };
       },
     };
   },
