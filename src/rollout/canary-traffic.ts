@@ -127,8 +127,7 @@ export function planRoutedCanary(ctx: PlanContext, canary: CanaryStrategy, routi
     canaryHash,
     weight: canaryHash === stableHash ? 0 : weight,
     maxWeight,
-    ...(canary.canaryService === undefined ? {} : { canaryService: canary.canaryService }),
-    ...(canary.stableService === undefined ? {} : { stableService: canary.stableService }),
+    ...weightedServices(canary),
     ...routes,
     services,
   };
@@ -145,14 +144,21 @@ function serviceReady(ctx: PlanContext, service: string | undefined, newRS: Repl
   return endpoints.filter((e) => e.ready && e.pod.startsWith(`${newRS.name}-`)).length >= needed;
 }
 
+/** The Services the routers weight between, as the intent names them. */
+function weightedServices(canary: CanaryStrategy): Pick<TrafficIntent, 'canaryService' | 'stableService'> {
+  return {
+    ...(canary.canaryService === undefined ? {} : { canaryService: canary.canaryService }),
+    ...(canary.stableService === undefined ? {} : { stableService: canary.stableService }),
+  };
+}
+
 /** A setWeight step with traffic routing is done once the routers were told that weight and their objects carry it. */
 export function routedWeightReached(ctx: PlanContext, canary: CanaryStrategy, routing: RolloutTrafficRouting, weight: number): boolean {
   if (recordedCanaryWeight(ctx, ctx.hash) !== weight) return false;
   const stableHash = ctx.stableRS?.hash ?? ctx.hash;
   return ctx.trafficCarries({
     stableHash, canaryHash: ctx.hash, weight, maxWeight: maxWeightOf(routing), headerRoutes: [], mirrorRoutes: [], services: [],
-    ...(canary.canaryService === undefined ? {} : { canaryService: canary.canaryService }),
-    ...(canary.stableService === undefined ? {} : { stableService: canary.stableService }),
+    ...weightedServices(canary),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { ApisixTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { describeRef, observedObject, presenceProblem, routedObjectInformers, standInServiceNames, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 
@@ -47,10 +47,7 @@ export function apisixRouter(ref: RoutedObjectRef & { rules: readonly string[] }
       if (split(observed, intent).length === 0) return [{ reason: 'TrafficRoutingError', message: `${describeRef(ref)} has no http rule with backends ${intent.canaryService ?? '?'} and ${intent.stableService ?? '?'}` }];
       return [];
     },
-    setWeight(intent, observed) {
-      const patch = weightOperations(split(observed, intent), serviceWeights(intent));
-      return patch.length === 0 ? [] : [{ type: 'json', target: targetOf(ref), patch }];
-    },
+    setWeight: (intent, observed) => jsonPatchWrites([ref], observed, () => weightOperations(split(observed, intent), serviceWeights(intent))),
     setHeaderRoute: () => [],
     setMirrorRoute: () => [],
     verify: (intent, observed) => weightsCarried(split(observed, intent), serviceWeights(intent)),

@@ -3,7 +3,7 @@ import { validateAgainstSchema } from '../api/validate.ts';
 import { GatewayAPITrafficRouting as GatewayAPISchema } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pointer } from '../util/json-patch.ts';
-import { containedIn, describeRef, observedObject, presenceProblem, routedObjectInformers, standInBackends, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
 import type { HeaderRoute, MirrorRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 import type { JsonPatchOperation, ObjectWrite } from './writes.ts';
@@ -88,12 +88,14 @@ export function gatewayRoutes(rollout: DeepReadonly<Rollout>): GatewayRoute[] {
 
 /** The rules of a route that split between the canary and stable Services: the ones whose weights Aviary owns. */
 function weightedLists(route: DeepReadonly<RouteObject>, intent: TrafficIntent, managed: ReadonlySet<string>): WeightedList[] {
+  const serviceRef = isServiceRef(route);
   const lists: WeightedList[] = [];
   (route.spec?.rules ?? []).forEach((rule, index) => {
     if (rule.name !== undefined && managed.has(rule.name)) return;
-    const entries = (rule.backendRefs ?? []).filter(isServiceRef(route)).map((ref) => ({ name: ref.name, weight: ref.weight }));
-    // Keep the entries' positions: the patch addresses them by index.
-    if (splitsBetween(entries, intent)) lists.push({ path: ['spec', 'rules', index, 'backendRefs'], entries: (rule.backendRefs ?? []).map((ref) => (isServiceRef(route)(ref) ? { name: ref.name, weight: ref.weight } : {})) });
+    // Every backendRef keeps its position (the patch addresses entries by index); refs that are not Services of the
+    // route's namespace have no name here, so they are never weighted.
+    const entries = (rule.backendRefs ?? []).map((ref) => (serviceRef(ref) ? { name: ref.name, weight: ref.weight } : {}));
+    if (splitsBetween(entries, intent)) lists.push({ path: ['spec', 'rules', index, 'backendRefs'], entries });
   });
   return lists;
 }
@@ -112,12 +114,7 @@ function isServiceRef(route: DeepReadonly<RouteObject>): (ref: DeepReadonly<Back
 export function gatewayApiRouter(routes: readonly GatewayRoute[], managedRoutes: readonly string[]): TrafficRouter {
   const managed = new Set(managedRoutes);
   const each = (observed: ObservedTraffic, f: (route: GatewayRoute, object: DeepReadonly<RouteObject>) => JsonPatchOperation[]): ObjectWrite[] =>
-    routes.flatMap((route) => {
-      const object = observedObject<RouteObject>(observed, route);
-      if (object === undefined) return [];
-      const patch = f(route, object);
-      return patch.length === 0 ? [] : [{ type: 'json' as const, target: targetOf(route), patch }];
-    });
+    jsonPatchWrites(routes, observed, f);
   return {
     name: 'gatewayAPI',
     problems(intent, observed) {

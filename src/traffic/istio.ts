@@ -1,7 +1,7 @@
 import type { HeaderRoutingMatch, IstioTrafficRouting, Rollout, StringMatch } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pointer } from '../util/json-patch.ts';
-import { containedIn, describeRef, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, type RoutedObjectRef } from './routed-objects.ts';
 import type { HeaderRoute, MirrorRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, type WeightedList } from './weighted-backends.ts';
 import type { JsonPatchOperation, ObjectWrite } from './writes.ts';
@@ -71,12 +71,7 @@ function lists(vs: DeepReadonly<VirtualServiceObject>, ref: IstioVirtualServiceR
 export function istioRouter(refs: readonly IstioVirtualServiceRef[], managedRoutes: readonly string[]): TrafficRouter {
   const managed = new Set(managedRoutes);
   const each = (observed: ObservedTraffic, f: (ref: IstioVirtualServiceRef, vs: DeepReadonly<VirtualServiceObject>) => JsonPatchOperation[]): ObjectWrite[] =>
-    refs.flatMap((ref) => {
-      const vs = observedObject<VirtualServiceObject>(observed, ref);
-      if (vs === undefined) return [];
-      const patch = f(ref, vs);
-      return patch.length === 0 ? [] : [{ type: 'json' as const, target: targetOf(ref), patch }];
-    });
+    jsonPatchWrites(refs, observed, f);
   return {
     name: 'istio',
     problems(intent, observed) {

@@ -1,6 +1,6 @@
 import type { NginxTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { containedIn, describeRef, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, describeRef, observedObject, ownedByRollout, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
 
@@ -39,7 +39,8 @@ interface NginxSettings {
   prefix: string;
   additional: Readonly<Record<string, string>>;
   canaryAnnotations: Readonly<Record<string, string>>;
-  owner: { apiVersion: string; kind: string; name: string; uid: string } | undefined;
+  /** ownedByRollout's metadata: the created object goes with the Rollout. */
+  ownedBy: ReturnType<typeof ownedByRollout>;
 }
 
 /**
@@ -71,7 +72,7 @@ function desiredCanaryIngress(stable: DeepReadonly<IngressObject>, ref: RoutedOb
       name: canaryIngressName(settings.rollout, ref.name),
       namespace: ref.namespace,
       annotations,
-      ...(settings.owner === undefined ? {} : { ownerReferences: [{ ...settings.owner, controller: true, blockOwnerDeletion: true }] }),
+      ...settings.ownedBy,
     },
     spec: { ...(stable.spec?.ingressClassName === undefined ? {} : { ingressClassName: stable.spec.ingressClassName }), rules },
   };
@@ -131,13 +132,12 @@ export const nginx: RouterDefinition = {
   appliesTo: (rollout) => nginxConfig(rollout) !== undefined,
   routerFor: (rollout) => {
     const config = nginxConfig(rollout);
-    const { uid, name } = rollout.metadata;
     return nginxRouter(stableIngresses(rollout), {
-      rollout: name ?? '',
+      rollout: rollout.metadata.name ?? '',
       prefix: config?.annotationPrefix ?? defaultPrefix,
       additional: config?.additionalIngressAnnotations ?? {},
       canaryAnnotations: config?.canaryIngressAnnotations ?? {},
-      owner: uid === undefined ? undefined : { apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: name ?? '', uid },
+      ownedBy: ownedByRollout(rollout),
     });
   },
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),

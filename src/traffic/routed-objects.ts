@@ -2,7 +2,7 @@ import type { Rollout } from '../api/rollout.ts';
 import type { InformerFactory, ResourceType } from '../runtime/informer.ts';
 import { groupOf, keyOf, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
 import { routedObjectKey, type ObservedTraffic, type RouterInformers, type RouterProblem } from './router.ts';
-import type { WriteTarget } from './writes.ts';
+import type { JsonPatchOperation, ObjectWrite, WriteTarget } from './writes.ts';
 
 /** An object a router reads and writes, named by the Rollout's configuration. */
 export interface RoutedObjectRef {
@@ -101,4 +101,28 @@ export function containedIn(want: unknown, have: unknown): boolean {
     return Object.entries(want).every(([key, value]) => value === undefined || containedIn(value, (have as Record<string, unknown>)[key]));
   }
   return want === have;
+}
+
+/**
+ * One JSON patch per ref whose object is observed, with the operations `operations` computes for it; no write where
+ * there is nothing to change (a steady state writes nothing).
+ */
+export function jsonPatchWrites<R extends RoutedObjectRef, T extends KubeObject>(
+  refs: readonly R[],
+  observed: ObservedTraffic,
+  operations: (ref: R, object: DeepReadonly<T>) => JsonPatchOperation[],
+): ObjectWrite[] {
+  return refs.flatMap((ref) => {
+    const object = observedObject<T>(observed, ref);
+    if (object === undefined) return [];
+    const patch = operations(ref, object);
+    return patch.length === 0 ? [] : [{ type: 'json' as const, target: targetOf(ref), patch }];
+  });
+}
+
+/** The metadata that makes the Rollout the controller of an object a router creates, so it is deleted with it. */
+export function ownedByRollout(rollout: DeepReadonly<Rollout>): { ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }[] } {
+  const { uid, name } = rollout.metadata;
+  if (uid === undefined) return {};
+  return { ownerReferences: [{ apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: name ?? '', uid, controller: true, blockOwnerDeletion: true }] };
 }

@@ -1,6 +1,6 @@
 import type { Rollout, SMITrafficRouting } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { containedIn, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, observedObject, ownedByRollout, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { RouterDefinition, TrafficIntent, TrafficRouter } from './router.ts';
 
 /** SMI's TrafficSplit in the version Argo Rollouts writes by default; weights there are quantities ("10"). */
@@ -20,7 +20,8 @@ export function trafficSplitRef(rollout: DeepReadonly<Rollout>): RoutedObjectRef
 
 interface SmiSettings {
   rootService: string;
-  owner: { apiVersion: string; kind: string; name: string; uid: string } | undefined;
+  /** ownedByRollout's metadata: the created object goes with the Rollout. */
+  ownedBy: ReturnType<typeof ownedByRollout>;
 }
 
 function desiredSplit(ref: RoutedObjectRef, intent: TrafficIntent, settings: SmiSettings): KubeObject {
@@ -30,7 +31,7 @@ function desiredSplit(ref: RoutedObjectRef, intent: TrafficIntent, settings: Smi
     metadata: {
       name: ref.name,
       namespace: ref.namespace,
-      ...(settings.owner === undefined ? {} : { ownerReferences: [{ ...settings.owner, controller: true, blockOwnerDeletion: true }] }),
+      ...settings.ownedBy,
     },
     spec: {
       service: settings.rootService,
@@ -79,10 +80,9 @@ export const smi: RouterDefinition = {
   routerFor: (rollout) => {
     const ref = trafficSplitRef(rollout);
     if (ref === undefined) throw new Error('smi router asked for a Rollout without trafficRouting.smi');
-    const { uid, name } = rollout.metadata;
     return smiRouter(ref, {
       rootService: smiConfig(rollout)?.rootService ?? rollout.spec.strategy?.canary?.stableService ?? '',
-      owner: uid === undefined ? undefined : { apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: name ?? '', uid },
+      ownedBy: ownedByRollout(rollout),
     });
   },
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),

@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { describeRef, observedObject, presenceProblem, routedObjectInformers, standInBackends, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 
@@ -40,10 +40,7 @@ export function traefikRouter(ref: RoutedObjectRef): TrafficRouter {
       if (lists(observed, intent).length > 0) return [];
       return [{ reason: 'TrafficRoutingError', message: `${describeRef(ref)} has no spec.weighted.services entries for both Service ${intent.canaryService ?? '?'} and Service ${intent.stableService ?? '?'}` }];
     },
-    setWeight(intent, observed) {
-      const patch = weightOperations(lists(observed, intent), serviceWeights(intent));
-      return patch.length === 0 ? [] : [{ type: 'json', target: targetOf(ref), patch }];
-    },
+    setWeight: (intent, observed) => jsonPatchWrites([ref], observed, () => weightOperations(lists(observed, intent), serviceWeights(intent))),
     setHeaderRoute: () => [],
     setMirrorRoute: () => [],
     verify: (intent, observed) => lists(observed, intent).length > 0 && weightsCarried(lists(observed, intent), serviceWeights(intent)),
