@@ -89,18 +89,27 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
   ];
 }
 
-/** One rule per API group and verbs of the routers' kinds (src/traffic/registry.ts): a new router is granted what it uses. */
+/**
+ * One rule per API group and verbs of the routers' kinds (src/traffic/registry.ts): a new router is granted what it
+ * uses. A kind two routers share (the Ingress of NGINX and ALB) is granted the union of their verbs.
+ */
 function routerRules(): PolicyRule[] {
-  const rules = new Map<string, PolicyRule>();
+  const verbsByKind = new Map<string, { group: string; plural: string; verbs: Set<string> }>();
   for (const { resources } of routerDefinitions) {
     for (const { apiVersion, plural, verbs = [], readOnly = false } of resources) {
       const group = groupOf(apiVersion);
-      const all = ['get', 'list', 'watch', ...(readOnly ? [] : ['patch']), ...verbs];
-      const key = `${group} ${all.join(',')}`;
-      const rule = rules.get(key) ?? { apiGroups: [group], resources: [], verbs: all };
-      if (!(rule.resources ?? []).includes(plural)) rule.resources = [...(rule.resources ?? []), plural];
-      rules.set(key, rule);
+      const entry = verbsByKind.get(`${group}/${plural}`) ?? { group, plural, verbs: new Set<string>() };
+      for (const verb of ['get', 'list', 'watch', ...(readOnly ? [] : ['patch']), ...verbs]) entry.verbs.add(verb);
+      verbsByKind.set(`${group}/${plural}`, entry);
     }
+  }
+  const rules = new Map<string, PolicyRule>();
+  for (const { group, plural, verbs } of verbsByKind.values()) {
+    const all = [...verbs];
+    const key = `${group} ${all.join(',')}`;
+    const rule = rules.get(key) ?? { apiGroups: [group], resources: [], verbs: all };
+    rule.resources = [...(rule.resources ?? []), plural];
+    rules.set(key, rule);
   }
   return [...rules.values()];
 }

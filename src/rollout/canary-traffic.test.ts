@@ -41,7 +41,7 @@ function update(sim: Simulation): string {
 }
 
 function route(sim: Simulation): Route {
-  const object = sim.objects.get(routedObjectKey('HTTPRoute', 'shop', 'web'));
+  const object = sim.objects.get(routedObjectKey('gateway.networking.k8s.io/v1', 'HTTPRoute', 'shop', 'web'));
   assert.ok(object !== undefined);
   return object as Route;
 }

@@ -136,8 +136,8 @@ export class Simulation {
 
   /** Adds a router's object (an HTTPRoute, a TraefikService) to the simulated cluster. */
   addObject(object: KubeObject): void {
-    const { kind, metadata } = object;
-    this.objects.set(routedObjectKey(kind ?? '', metadata?.namespace ?? this.rollout.metadata.namespace ?? 'default', metadata?.name ?? ''), structuredClone(object));
+    const { apiVersion, kind, metadata } = object;
+    this.objects.set(routedObjectKey(apiVersion ?? '', kind ?? '', metadata?.namespace ?? this.rollout.metadata.namespace ?? 'default', metadata?.name ?? ''), structuredClone(object));
   }
 
   /** The routers' writes, applied to the simulated Services and router objects as the API server would apply them. */
@@ -149,11 +149,15 @@ export class Simulation {
       this.services.set(target.name, applyMergePatch(svc, write.patch) as Service);
       return;
     }
-    const key = routedObjectKey(target.kind, target.namespace ?? '', target.name);
+    const key = routedObjectKey(target.apiVersion, target.kind, target.namespace ?? '', target.name);
     const object = this.objects.get(key);
     if (write.type === 'apply') {
       // Server-side apply creates the object or sets the applier's fields on it.
       this.objects.set(key, applyMergePatch(object ?? {}, write.object) as KubeObject);
+      return;
+    }
+    if (write.type === 'delete') {
+      this.objects.delete(key);
       return;
     }
     if (object === undefined) throw new Error(`the simulation cannot apply a ${write.type} write to ${describeTarget(target)}: it does not exist`);

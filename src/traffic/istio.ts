@@ -1,7 +1,7 @@
 import type { HeaderRoutingMatch, IstioTrafficRouting, Rollout, StringMatch } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { pointer } from '../util/json-patch.ts';
-import { containedIn, describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, type RoutedObjectRef } from './routed-objects.ts';
+import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, type RoutedObjectRef } from './routed-objects.ts';
+import { managedEntryOperations } from './managed-entries.ts';
 import type { HeaderRoute, MirrorRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, splitsBetween, weightOperations, type WeightedList } from './weighted-backends.ts';
 import type { JsonPatchOperation, ObjectWrite } from './writes.ts';
@@ -135,22 +135,9 @@ function stringMatch(match: DeepReadonly<StringMatch>): Record<string, string> {
   return { regex: match.regex ?? '' };
 }
 
-/**
- * Brings the managed HTTP routes to `desired`, in order at the top of spec.http: every managed route is removed
- * (from the back, each removal testing the route's name) and the desired ones are inserted first — only when they
- * differ from what is there.
- */
+/** The managed HTTP routes, kept first in spec.http. */
 function managedRouteOperations(vs: DeepReadonly<VirtualServiceObject>, desired: readonly HttpRoute[], managed: ReadonlySet<string>): JsonPatchOperation[] {
-  const http = vs.spec?.http ?? [];
-  const present = http.map((route, index) => ({ route, index })).filter(({ route }) => route.name !== undefined && managed.has(route.name));
-  const inPlace = present.length === desired.length && present.every(({ route, index }, i) => index === i && containedIn(desired[i], route));
-  if (inPlace) return [];
-  const operations: JsonPatchOperation[] = [];
-  for (const { route, index } of [...present].reverse()) {
-    operations.push({ op: 'test', path: pointer('spec', 'http', index, 'name'), value: route.name }, { op: 'remove', path: pointer('spec', 'http', index) });
-  }
-  desired.forEach((route, i) => operations.push({ op: 'add', path: pointer('spec', 'http', i), value: route }));
-  return operations;
+  return managedEntryOperations<HttpRoute>({ path: ['spec', 'http'], entries: vs.spec?.http ?? [], nameOf: (r) => r.name, nameAt: ['name'] }, desired, managed);
 }
 
 /** Registry entry: Rollouts with trafficRouting.istio (host-level; subset-level with a DestinationRule is planned). */

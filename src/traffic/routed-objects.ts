@@ -22,7 +22,7 @@ export function targetOf(ref: RoutedObjectRef): WriteTarget {
 
 /** The observed object a ref names, if it exists. */
 export function observedObject<T extends KubeObject>(observed: ObservedTraffic, ref: RoutedObjectRef): DeepReadonly<T> | undefined {
-  return observed.objects.get(routedObjectKey(ref.resource.kind, ref.namespace, ref.name)) as DeepReadonly<T> | undefined;
+  return observed.objects.get(routedObjectKey(ref.resource.apiVersion, ref.resource.kind, ref.namespace, ref.name)) as DeepReadonly<T> | undefined;
 }
 
 /** "HTTPRoute shop/web". */
@@ -30,36 +30,42 @@ export function describeRef(ref: RoutedObjectRef): string {
   return `${ref.resource.kind} ${ref.namespace}/${ref.name}`;
 }
 
+/** Reads an object a router watches from its informer's cache (frozen; never changed in place). */
+export type CachedObject = (ref: RoutedObjectRef) => DeepReadonly<KubeObject> | undefined;
+
 /**
  * Informers for a router's own kinds (a provider's CRDs): one per kind, with managedFields stripped and absent
  * kinds tolerated — a cluster without the provider's CRDs still runs every other Rollout, and the Rollouts that
- * need them get a condition saying the kind is not served. `refs` lists what one Rollout names.
+ * need them get a condition saying the kind is not served. `refs` lists what one Rollout names; it may follow a
+ * reference found in an object already cached (App Mesh's VirtualService names its VirtualRouter).
  */
 export function routedObjectInformers(
   factory: InformerFactory,
   namespace: string | undefined,
   resources: readonly RoutedObjectRef['resource'][],
-  refs: (rollout: DeepReadonly<Rollout>) => RoutedObjectRef[],
+  refs: (rollout: DeepReadonly<Rollout>, cached: CachedObject) => RoutedObjectRef[],
 ): RouterInformers {
   const informers = resources.map((resource) => ({
     resource,
     informer: factory.informer<KubeObject>({ resource, absentRetryMs: 30_000, ...(namespace === undefined ? {} : { namespace }) }),
   }));
+  const entryFor = (ref: RoutedObjectRef): (typeof informers)[number] | undefined => informers.find((i) => kindKey(i.resource) === kindKey(ref.resource));
+  const cached: CachedObject = (ref) => entryFor(ref)?.informer.getByName(ref.namespace, ref.name);
   return {
     watched: informers.map(({ resource, informer }) => ({
       informer,
-      referencedBy: (rollout) => refs(rollout).filter((ref) => ref.resource.kind === resource.kind).map((ref) => keyOf(ref.namespace, ref.name)),
+      referencedBy: (rollout) => refs(rollout, cached).filter((ref) => kindKey(ref.resource) === kindKey(resource)).map((ref) => keyOf(ref.namespace, ref.name)),
     })),
     observe(rollout) {
       const objects = new Map<string, DeepReadonly<KubeObject>>();
       const absentKinds = new Set<string>();
-      for (const ref of refs(rollout)) {
-        const entry = informers.find((i) => i.resource.kind === ref.resource.kind);
+      for (const ref of refs(rollout, cached)) {
+        const entry = entryFor(ref);
         if (entry === undefined) continue;
         if (entry.informer.isAbsent()) absentKinds.add(kindKey(ref.resource));
         // Cached objects are frozen and never changed in place, so the planner may hold them without a copy.
         const found = entry.informer.getByName(ref.namespace, ref.name);
-        if (found !== undefined) objects.set(routedObjectKey(ref.resource.kind, ref.namespace, ref.name), found);
+        if (found !== undefined) objects.set(routedObjectKey(ref.resource.apiVersion, ref.resource.kind, ref.namespace, ref.name), found);
       }
       return { objects, absentKinds };
     },

@@ -1,7 +1,7 @@
 import type { Service } from '../api/kubernetes.ts';
 import type { HeaderRoutingMatch, Rollout, RouteMatch } from '../api/rollout.ts';
 import type { Informer, InformerFactory } from '../runtime/informer.ts';
-import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
+import { groupOf, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
 import type { ObjectWrite } from './writes.ts';
 
 /** A Service that should select the pods of one version (canary/stable, active/preview). */
@@ -72,9 +72,12 @@ export interface ServiceEndpoint {
   ready: boolean;
 }
 
-/** How ObservedTraffic.objects names an object: `HTTPRoute default/web`. */
-export function routedObjectKey(kind: string, namespace: string, name: string): string {
-  return `${kind} ${namespace}/${name}`;
+/**
+ * How ObservedTraffic.objects names an object: `HTTPRoute.gateway.networking.k8s.io default/web`. The group is part
+ * of it because kinds repeat across providers (Istio's and App Mesh's VirtualService).
+ */
+export function routedObjectKey(apiVersion: string, kind: string, namespace: string, name: string): string {
+  return `${kind}.${groupOf(apiVersion)} ${namespace}/${name}`;
 }
 
 /**

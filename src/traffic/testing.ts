@@ -8,7 +8,7 @@ import { routedObjectKey, type ObservedTraffic, type TrafficIntent } from './rou
 export function observedObjects(objects: readonly KubeObject[] = [], absentKinds: readonly string[] = []): ObservedTraffic {
   return {
     namespace: 'shop', owner: 'web', services: new Map(), absentKinds: new Set(absentKinds),
-    objects: new Map(objects.map((o) => [routedObjectKey(o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''), o])),
+    objects: new Map(objects.map((o) => [routedObjectKey(o.apiVersion ?? '', o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''), o])),
   };
 }
 

@@ -32,7 +32,9 @@ interface WriteBase {
 export type ObjectWrite =
   | (WriteBase & { type: 'merge'; patch: Record<string, unknown> })
   | (WriteBase & { type: 'json'; patch: readonly JsonPatchOperation[] })
-  | (WriteBase & { type: 'apply'; object: KubeObject; fieldManager: string });
+  | (WriteBase & { type: 'apply'; object: KubeObject; fieldManager: string })
+  /** Removes an object the router created (Ambassador's canary Mapping); `uid` guards against deleting a successor. */
+  | (WriteBase & { type: 'delete'; uid?: string });
 
 /** `Service default/web`: how a write names its object in logs and errors. */
 export function describeTarget(target: WriteTarget): string {
@@ -47,6 +49,9 @@ export async function applyWrites(client: KubeClient, writes: readonly ObjectWri
     try {
       if (write.type === 'apply') {
         await client.request({ method: 'PATCH', path, body: write.object, contentType: PatchType.apply, query: { fieldManager: write.fieldManager, force: true }, signal });
+      } else if (write.type === 'delete') {
+        const preconditions = write.uid === undefined ? {} : { preconditions: { uid: write.uid } };
+        await client.request({ method: 'DELETE', path, body: { apiVersion: 'v1', kind: 'DeleteOptions', ...preconditions }, signal });
       } else {
         await client.request({ method: 'PATCH', path, body: write.patch, contentType: write.type === 'merge' ? PatchType.merge : PatchType.json, signal });
       }
