@@ -7,7 +7,10 @@
  * process, and one of them is released. At each of its pauses the script promotes it (the step is completed by the
  * user) and measures from the promote's response (a) until the HTTPRoute carries the next weight (polled every
  * 10 ms through the API server), (b) until Traefik's API shows it (polled every 10 ms through the gateway-api
- * bridge). Loopback only; bounded by the number of steps. Prints figures; asserts nothing.
+ * bridge). After the last step it is promoted to the end, and the controller's own requests over the whole release
+ * (template PATCH → Healthy on the new version) are counted exactly: it talks to the API server through a counting
+ * proxy on loopback (bench/support/counting-proxy.ts). Loopback only; bounded by the number of steps. Prints
+ * figures; asserts nothing.
  *
  *   node bench/traffic-routing.ts [--rollouts 1,100]
  */
@@ -18,6 +21,8 @@ import { PatchType, resourcePath } from '../src/runtime/rest.ts';
 import { formatSummary } from './stats.ts';
 import { Cleanup } from './support/cleanup.ts';
 import { ControllerProcess } from './support/controller-process.ts';
+import { CountingProxy } from './support/counting-proxy.ts';
+import { delta, formatCounts, isWrite, total } from './support/prometheus.ts';
 import { benchCluster, createBenchNamespace, deleteNamespace, ensureRolloutCrd, inPool, progressLog, rolloutsPath } from './support/kube.ts';
 import { labHttpRoute, labService, requireLab, traefikServices } from './support/lab.ts';
 
@@ -27,7 +32,7 @@ if (counts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--rollou
 
 const log = progressLog('traffic-routing');
 const lab = await requireLab();
-const { client, kubeconfig } = await benchCluster();
+const { client, kc } = await benchCluster();
 await ensureRolloutCrd(client);
 const weights = [10, 20, 30, 40, 50, 60, 70, 80, 90];
 const cleanup = new Cleanup();
@@ -79,6 +84,9 @@ const get = (namespace: string, name: string): Promise<Rollout> => client.get<Ro
 
 process.stdout.write(`Traffic-routed canaries through the lab's Traefik — ${new Date().toISOString()}\n`);
 try {
+  const proxy = await CountingProxy.start(kc);
+  cleanup.add('close the counting proxy', () => proxy.close());
+  const kubeconfig = await proxy.writeKubeconfig();
   for (const n of counts) {
     const namespace = await createBenchNamespace(client, 'traffic');
     const removeNamespace = cleanup.add(`delete namespace ${namespace}`, () => deleteNamespace(client, namespace));
@@ -98,6 +106,8 @@ try {
     const template = structuredClone((await get(namespace, measured)).spec.template);
     const spec = template?.spec as { containers: { image: string }[] };
     spec.containers[0] = { ...spec.containers[0], image: 'lab/echo:v2' };
+    const requestsBefore = proxy.snapshot();
+    const stableBefore = (await get(namespace, measured)).status?.stableRS;
     await client.request({ method: 'PATCH', path: rolloutsPath(namespace, measured), body: { spec: { template } }, contentType: PatchType.merge });
     await until('the first pause', async () => (await get(namespace, measured)).status?.currentStepIndex === 1 && (await canaryWeight(namespace, measured)) === 10);
     await until('Traefik at 10', async () => (await traefikWeight(namespace, measured)) === 10);
@@ -118,9 +128,19 @@ try {
         return status?.currentStepIndex === 2 * (i + 1) + 1 && (status.pauseConditions ?? []).length > 0;
       });
     }
+    await client.request({ method: 'PATCH', path: rolloutsPath(namespace, measured, 'status'), body: { status: { pauseConditions: null } }, contentType: PatchType.merge });
+    await until('Healthy on the new version', async () => {
+      const status = (await get(namespace, measured)).status;
+      return status?.phase === 'Healthy' && status.stableRS !== stableBefore && (await canaryWeight(namespace, measured)) === 0;
+    });
+    // Trailing Events and the old version's scale-down land within the controller's next passes.
+    await sleep(3000);
+    const requests = delta(requestsBefore, proxy.snapshot());
     process.stdout.write(`\nN=${String(n)} traffic-routed Rollouts (2 lab pods each), ${String(written.length)} steps of the released one:\n`);
     process.stdout.write(`  ${formatSummary('promote (step completed) → HTTPRoute carries the weight', written)}\n`);
     process.stdout.write(`  ${formatSummary('promote → Traefik applies it (its API)', applied)}\n`);
+    process.stdout.write(`  the controller's requests for the whole release (${String(weights.length)} weights, template PATCH → Healthy; counting proxy, exact, ` +
+      `including the other ${String(n - 1)} idle Rollouts' share): ${String(total(requests))} (writes ${String(total(requests, isWrite))})\n${formatCounts(requests, 1, '    ')}\n`);
     await stopController();
     await removeNamespace();
   }

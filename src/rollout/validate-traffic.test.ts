@@ -20,14 +20,15 @@ const cases: { name: string; canary: Partial<CanaryStrategy>; want: string[] }[]
   }, want: [] },
   { name: 'the Argo plugin\'s configuration', canary: { trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } } } }, want: [] },
   { name: 'traefik', canary: { trafficRouting: { traefik: { weightedTraefikServiceName: 'split' } }, steps: [{ setWeight: 10 }] }, want: [] },
-  { name: 'a router not there yet', canary: { trafficRouting: { alb: { ingress: 'web', servicePort: 80 } } }, want: [`${f}.trafficRouting.alb: the alb router is not supported yet by this controller`] },
+  { name: 'alb with a header route', canary: { trafficRouting: { alb: { ingress: 'web', servicePort: 80 }, managedRoutes: [{ name: 'beta' }] }, steps: [{ setHeaderRoute: { name: 'beta', match: [{ headerName: 'x', headerValue: { exact: '1' } }] } }] }, want: [] },
+  { name: 'ambassador and appMesh', canary: { trafficRouting: { ambassador: { mappings: ['web'] }, appMesh: { virtualService: { name: 'vs' }, virtualNodeGroup: { canaryVirtualNodeRef: { name: 'c' }, stableVirtualNodeRef: { name: 's' } } } } }, want: [] },
   { name: 'istio subset-level routing, not there yet', canary: { trafficRouting: { istio: { virtualService: { name: 'vs' }, destinationRule: { name: 'dr', canarySubsetName: 'c', stableSubsetName: 's' } } } }, want: [
     `${f}.trafficRouting.istio.destinationRule: subset-level routing (destinationRule) is not supported yet by this controller; host-level routing is`,
   ] },
   { name: 'another plugin', canary: { trafficRouting: { gatewayAPI: { httpRoute: 'web' }, plugins: { 'acme/mesh': {} } } }, want: [
     `${f}.trafficRouting.plugins["acme/mesh"]: plugin acme/mesh is not supported: Aviary runs no plugins, and reads argoproj-labs/gatewayAPI's configuration as its native gatewayAPI router`,
   ] },
-  { name: 'no router at all', canary: { trafficRouting: { maxTrafficWeight: 10 } }, want: [`${f}.trafficRouting: names no router: set gatewayAPI, istio, traefik, nginx, smi or apisix`] },
+  { name: 'no router at all', canary: { trafficRouting: { maxTrafficWeight: 10 } }, want: [`${f}.trafficRouting: names no router: set one of gatewayAPI, traefik, nginx, smi, istio, apisix, alb, ambassador, appMesh`] },
   { name: 'no Services to weight', canary: { canaryService: undefined, stableService: undefined }, want: [
     `${f}.canaryService: required with trafficRouting: the Service the routers send the canary's share to`,
     `${f}.stableService: required with trafficRouting: the Service the routers send the rest to`,
@@ -37,13 +38,13 @@ const cases: { name: string; canary: Partial<CanaryStrategy>; want: string[] }[]
     trafficRouting: { traefik: { weightedTraefikServiceName: 'split' }, managedRoutes: [{ name: 'beta' }] },
     steps: [{ setHeaderRoute: { name: 'beta', match: [] } }, { setMirrorRoute: { name: 'beta', match: [] } }],
   }, want: [
-    `${f}.steps[0].setHeaderRoute: the traefik router cannot route by header; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`,
+    `${f}.steps[0].setHeaderRoute: the traefik router cannot route by header; use istio, alb, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`,
     `${f}.steps[1].setMirrorRoute: the traefik router cannot mirror requests; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`,
   ] },
   { name: 'header routes on httpRoutes without useHeaderRoutes', canary: {
     trafficRouting: { gatewayAPI: { httpRoutes: [{ name: 'web' }] }, managedRoutes: [{ name: 'beta' }] },
     steps: [{ setHeaderRoute: { name: 'beta', match: [] } }],
-  }, want: [`${f}.steps[0].setHeaderRoute: the gatewayAPI router cannot route by header; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`] },
+  }, want: [`${f}.steps[0].setHeaderRoute: the gatewayAPI router cannot route by header; use istio, alb, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`] },
   { name: 'a managed route listed twice, and one that cannot name a rule', canary: { trafficRouting: { gatewayAPI: { httpRoute: 'web' }, managedRoutes: [{ name: 'beta' }, { name: 'beta' }, { name: 'Bad_Name' }] } }, want: [
     `${f}.trafficRouting.managedRoutes[2].name: "Bad_Name" cannot name an HTTPRoute rule: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
     `${f}.trafficRouting.managedRoutes[1].name: "beta" is listed twice`,

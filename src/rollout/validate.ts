@@ -1,6 +1,6 @@
 import type { CanaryStep, CanaryStrategy, Rollout } from '../api/rollout.ts';
 import { gatewayApiPluginName } from '../traffic/gateway-api.ts';
-import { routersFor } from '../traffic/registry.ts';
+import { routerDefinitions, routersFor } from '../traffic/registry.ts';
 import { serviceSelector } from '../traffic/service-selector.ts';
 import { parseDuration } from '../util/duration.ts';
 import { canaryFenceposts, fencepostsBothZero } from './int-or-percent.ts';
@@ -15,8 +15,6 @@ export interface SpecIssue {
 const stepsNotYetSupported = ['experiment', 'plugin'] as const;
 
 /** trafficRouting fields that name a router of Argo Rollouts' that Aviary does not have yet. */
-const routersNotYetSupported = ['alb', 'ambassador', 'appMesh'] as const;
-
 /**
  * Semantic checks the CRD schema cannot express. `existingServices` are the names of Services found in the
  * Rollout's namespace (a referenced Service that does not exist makes the spec invalid, as in Argo Rollouts).
@@ -96,15 +94,12 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
 function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (field: string, message: string) => void): void {
   const base = 'spec.strategy.canary';
   const routing = canary.trafficRouting ?? {};
-  for (const name of routersNotYetSupported) {
-    if (routing[name] !== undefined) add(`${base}.trafficRouting.${name}`, `the ${name} router is not supported yet by this controller`);
-  }
   for (const plugin of Object.keys(routing.plugins ?? {})) {
     if (plugin !== gatewayApiPluginName) add(`${base}.trafficRouting.plugins["${plugin}"]`, `plugin ${plugin} is not supported: Aviary runs no plugins, and reads ${gatewayApiPluginName}'s configuration as its native gatewayAPI router`);
   }
   const routers = routersFor(rollout).filter((d) => d !== serviceSelector);
-  if (routers.length === 0 && !routersNotYetSupported.some((name) => routing[name] !== undefined)) {
-    add(`${base}.trafficRouting`, 'names no router: set gatewayAPI, istio, traefik, nginx, smi or apisix');
+  if (routers.length === 0) {
+    add(`${base}.trafficRouting`, `names no router: set one of ${routerDefinitions.filter((d) => d !== serviceSelector).map((d) => d.name).join(', ')}`);
   }
   for (const definition of routers) for (const issue of definition.specIssues?.(rollout) ?? []) add(issue.field, issue.message);
   if (canary.canaryService === undefined || canary.canaryService === '') add(`${base}.canaryService`, 'required with trafficRouting: the Service the routers send the canary\'s share to');
@@ -123,7 +118,7 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
     if (header !== undefined) {
       if (header.name === undefined || header.name === '') add(`${field}.setHeaderRoute.name`, 'required: a route listed in trafficRouting.managedRoutes');
       else if (!managed.has(header.name)) add(`${field}.setHeaderRoute.name`, `route "${header.name}" is not listed in trafficRouting.managedRoutes`);
-      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
+      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use istio, alb, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
     }
     const mirror = step.setMirrorRoute;
     if (mirror !== undefined) {

@@ -1,7 +1,10 @@
 import type { DeepReadonly } from '../runtime/objects.ts';
 import type { Rollout } from '../api/rollout.ts';
 import type { RouterDefinition } from './router.ts';
+import { alb } from './alb.ts';
+import { ambassador } from './ambassador.ts';
 import { apisix } from './apisix.ts';
+import { appMesh } from './app-mesh.ts';
 import { gatewayApi } from './gateway-api.ts';
 import { istio } from './istio.ts';
 import { nginx } from './nginx.ts';
@@ -21,6 +24,9 @@ export const routerDefinitions: readonly RouterDefinition[] = [
   smi,
   istio,
   apisix,
+  alb,
+  ambassador,
+  appMesh,
 ];
 
 /** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */
