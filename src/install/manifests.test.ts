@@ -61,6 +61,7 @@ describe('install manifests', () => {
       'gateway.networking.k8s.io/httproutes: get,list,watch,patch',
       'gateway.networking.k8s.io/tcproutes: get,list,watch,patch',
       'getambassador.io/mappings: get,list,watch,patch,create,delete',
+      'networking.istio.io/destinationrules: get,list,watch,patch',
       'networking.istio.io/virtualservices: get,list,watch,patch',
       'networking.k8s.io/ingresses: get,list,watch,patch,create',
       'split.smi-spec.io/trafficsplits: get,list,watch,patch,create',

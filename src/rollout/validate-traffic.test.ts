@@ -22,8 +22,9 @@ const cases: { name: string; canary: Partial<CanaryStrategy>; want: string[] }[]
   { name: 'traefik', canary: { trafficRouting: { traefik: { weightedTraefikServiceName: 'split' } }, steps: [{ setWeight: 10 }] }, want: [] },
   { name: 'alb with a header route', canary: { trafficRouting: { alb: { ingress: 'web', servicePort: 80 }, managedRoutes: [{ name: 'beta' }] }, steps: [{ setHeaderRoute: { name: 'beta', match: [{ headerName: 'x', headerValue: { exact: '1' } }] } }] }, want: [] },
   { name: 'ambassador and appMesh', canary: { trafficRouting: { ambassador: { mappings: ['web'] }, appMesh: { virtualService: { name: 'vs' }, virtualNodeGroup: { canaryVirtualNodeRef: { name: 'c' }, stableVirtualNodeRef: { name: 's' } } } } }, want: [] },
-  { name: 'istio subset-level routing, not there yet', canary: { trafficRouting: { istio: { virtualService: { name: 'vs' }, destinationRule: { name: 'dr', canarySubsetName: 'c', stableSubsetName: 's' } } } }, want: [
-    `${f}.trafficRouting.istio.destinationRule: subset-level routing (destinationRule) is not supported yet by this controller; host-level routing is`,
+  { name: 'istio subset-level routing needs no Services', canary: { canaryService: undefined, stableService: undefined, trafficRouting: { istio: { virtualService: { name: 'vs', tcpRoutes: [{ port: 5432 }] }, destinationRule: { name: 'dr', canarySubsetName: 'c', stableSubsetName: 's' } } } }, want: [] },
+  { name: 'istio subsets that are one', canary: { trafficRouting: { istio: { virtualService: { name: 'vs' }, destinationRule: { name: 'dr', canarySubsetName: 'v', stableSubsetName: 'v' } } } }, want: [
+    `${f}.trafficRouting.istio.destinationRule.stableSubsetName: must differ from canarySubsetName`,
   ] },
   { name: 'another plugin', canary: { trafficRouting: { gatewayAPI: { httpRoute: 'web' }, plugins: { 'acme/mesh': {} } } }, want: [
     `${f}.trafficRouting.plugins["acme/mesh"]: plugin acme/mesh is not supported: Aviary runs no plugins, and reads argoproj-labs/gatewayAPI's configuration as its native gatewayAPI router`,

@@ -102,8 +102,10 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
     add(`${base}.trafficRouting`, `names no router: set one of ${routerDefinitions.filter((d) => d !== serviceSelector).map((d) => d.name).join(', ')}`);
   }
   for (const definition of routers) for (const issue of definition.specIssues?.(rollout) ?? []) add(issue.field, issue.message);
-  if (canary.canaryService === undefined || canary.canaryService === '') add(`${base}.canaryService`, 'required with trafficRouting: the Service the routers send the canary\'s share to');
-  if (canary.stableService === undefined || canary.stableService === '') add(`${base}.stableService`, 'required with trafficRouting: the Service the routers send the rest to');
+  if (routers.some((d) => d.weighsServices?.(rollout) ?? true)) {
+    if (canary.canaryService === undefined || canary.canaryService === '') add(`${base}.canaryService`, 'required with trafficRouting: the Service the routers send the canary\'s share to');
+    if (canary.stableService === undefined || canary.stableService === '') add(`${base}.stableService`, 'required with trafficRouting: the Service the routers send the rest to');
+  }
 
   const managed = new Set<string>();
   (routing.managedRoutes ?? []).forEach((route, i) => {

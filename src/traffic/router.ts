@@ -151,6 +151,11 @@ export interface RouterDefinition {
    * `aviary plan` simulates a release without a cluster and puts these in its place.
    */
   standIns(rollout: DeepReadonly<Rollout>): KubeObject[];
+  /**
+   * Whether it splits traffic between canaryService and stableService (so both are required); default yes. Istio's
+   * subset-level routing tells the versions apart by DestinationRule subsets instead.
+   */
+  weighsServices?(rollout: DeepReadonly<Rollout>): boolean;
   /** Problems with the Rollout's configuration of this router that the CRD schema cannot see, by field. */
   specIssues?(rollout: DeepReadonly<Rollout>): { field: string; message: string }[];
   informers(factory: InformerFactory, namespace: string | undefined): RouterInformers;

@@ -1,5 +1,5 @@
 /**
- * Routers whose data plane cannot run here (AWS ALB, Ambassador, App Mesh): each provider's CRD (or the Ingress) is
+ * Routers whose data plane cannot run here (AWS ALB, Ambassador, App Mesh, Istio's subsets and TCP routes): each provider's CRD (or the Ingress) is
  * installed, the real controller releases a Rollout through it, and the exact objects and fields are checked after
  * each step, on abort, on completion and after the Rollout is deleted — including the fields the router does not own.
  */
@@ -17,7 +17,7 @@ import { applyYaml, kubeConfig } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
 
-const fixtureCrds = ['ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml'];
+const fixtureCrds = ['istio-virtualservices.yaml', 'istio-destinationrules.yaml', 'ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml'];
 
 // Installed before the suite's controller starts watching their kinds.
 before(async () => {
@@ -206,5 +206,86 @@ ${routedCanaryManifest('mesh', '        appMesh: { virtualService: { name: mesh 
 
     await deleteRollout('mesh');
     assert.deepEqual(await weights(), [100, 0], 'the mesh keeps sending everything to the stable node');
+  });
+
+  it('Istio subset-level: DestinationRule subsets follow the versions, the VirtualService\'s HTTP and TCP routes each step\'s weight', async () => {
+    const route = (stable: number, canary: number): string => `[{ destination: { host: sub, subset: stable }, weight: ${String(stable)} }, { destination: { host: sub, subset: canary }, weight: ${String(canary)} }]`;
+    // As Argo Rollouts' istio-subset-split example: one Service, no canary or stable Services.
+    await applyYaml(ns.kc, `apiVersion: v1
+kind: Service
+metadata: { name: sub }
+spec: { selector: { app: sub }, ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: { name: sub, labels: { team: shop } }
+spec:
+  hosts: [sub]
+  http: [{ name: primary, route: ${route(100, 0)} }]
+  tcp: [{ match: [{ port: 5432 }], route: ${route(100, 0)} }]
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: { name: sub-rule }
+spec:
+  host: sub
+  trafficPolicy: { loadBalancer: { simple: ROUND_ROBIN } }
+  subsets: [{ name: stable, labels: { app: sub } }, { name: canary, labels: { app: sub } }, { name: legacy, labels: { version: v0 } }]
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Rollout
+metadata: { name: sub }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: sub } }
+  template:
+    metadata: { labels: { app: sub } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{ name: app, image: "lab/echo:v1", ports: [{ containerPort: 8080 }] }]
+  strategy:
+    canary:
+      scaleDownDelaySeconds: 2
+      trafficRouting:
+        istio:
+          virtualService: { name: sub, routes: [primary], tcpRoutes: [{ port: 5432 }] }
+          destinationRule: { name: sub-rule, canarySubsetName: canary, stableSubsetName: stable }
+      steps: [{ setWeight: 40 }, { pause: {} }]
+`, ns.name);
+    interface Vs { metadata: { labels?: Record<string, string> }; spec: { http: { route: { destination: { subset: string }; weight: number }[] }[]; tcp: { route: { weight: number }[] }[] } }
+    interface Dr { metadata: { annotations?: Record<string, string> }; spec: { trafficPolicy: unknown; subsets: { name: string; labels: Record<string, string> }[] } }
+    const vs = async (): Promise<Vs | undefined> => custom<Vs>('networking.istio.io', 'v1alpha3', 'virtualservices', 'sub');
+    const rule = async (): Promise<Dr | undefined> => custom<Dr>('networking.istio.io', 'v1alpha3', 'destinationrules', 'sub-rule');
+    const hashes = async (): Promise<(string | undefined)[]> => ((await rule())?.spec.subsets ?? []).map((s) => s.labels['rollouts-pod-template-hash']);
+
+    const first = await rollouts.waitForPhase('sub', 'Healthy');
+    const v1 = first.status?.stableRS ?? '';
+    await ns.waitFor('both subsets on v1', async () => (await hashes()).join() === `${v1},${v1},`);
+    await rollouts.setImage('sub', 'lab/echo:v2');
+    const paused = await pausedAt('sub', 1);
+    const v2 = paused.status?.currentPodHash ?? '';
+    const during = await ns.waitFor('the routes at 40', async () => {
+      const v = await vs();
+      return v?.spec.http[0]?.route[1]?.weight === 40 && v.spec.tcp[0]?.route[1]?.weight === 40 ? v : undefined;
+    });
+    assert.deepEqual(during.spec.http[0]?.route.map((r) => [r.destination.subset, r.weight]), [['stable', 60], ['canary', 40]]);
+    assert.deepEqual(during.spec.tcp[0]?.route.map((r) => r.weight), [60, 40]);
+    assert.deepEqual(during.metadata.labels, { team: 'shop' });
+    const labelled = await rule();
+    assert.deepEqual(labelled?.spec.subsets, [
+      { name: 'stable', labels: { app: 'sub', 'rollouts-pod-template-hash': v1 } },
+      { name: 'canary', labels: { app: 'sub', 'rollouts-pod-template-hash': v2 } },
+      { name: 'legacy', labels: { version: 'v0' } },
+    ], 'only the canary and stable subsets carry a hash; other subsets stay');
+    assert.deepEqual(labelled.spec.trafficPolicy, { loadBalancer: { simple: 'ROUND_ROBIN' } });
+    assert.equal(labelled.metadata.annotations?.['argo-rollouts.argoproj.io/managed-by-rollouts'], 'sub');
+    assert.ok(suite.controller.reasonsFor('sub').includes('UpdatedDestinationRule'));
+
+    await rollouts.patchStatus('sub', { promoteFull: true });
+    await rollouts.waitFor('sub', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS === v2);
+    await ns.waitFor('both subsets on v2 and the routes at 0', async () => {
+      const v = await vs();
+      return (await hashes()).join() === `${v2},${v2},` && v?.spec.http[0]?.route[1]?.weight === 0 && v.spec.tcp[0]?.route[1]?.weight === 0;
+    });
   });
 });
