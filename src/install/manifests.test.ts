@@ -40,7 +40,7 @@ describe('install manifests', () => {
       '/pods: list,watch,patch',
       '/secrets: get',
       '/services: get,list,watch,patch',
-      'apisix.apache.org/apisixroutes: get,list,watch,patch',
+      'apisix.apache.org/apisixroutes: get,list,watch,patch,create,delete',
       'appmesh.k8s.aws/virtualnodes: get,list,watch,patch',
       'appmesh.k8s.aws/virtualrouters: get,list,watch,patch',
       'appmesh.k8s.aws/virtualservices: get,list,watch',

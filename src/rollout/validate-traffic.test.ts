@@ -39,13 +39,13 @@ const cases: { name: string; canary: Partial<CanaryStrategy>; want: string[] }[]
     trafficRouting: { traefik: { weightedTraefikServiceName: 'split' }, managedRoutes: [{ name: 'beta' }] },
     steps: [{ setHeaderRoute: { name: 'beta', match: [] } }, { setMirrorRoute: { name: 'beta', match: [] } }],
   }, want: [
-    `${f}.steps[0].setHeaderRoute: the traefik router cannot route by header; use istio, alb, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`,
+    `${f}.steps[0].setHeaderRoute: the traefik router cannot route by header; use istio, alb, apisix, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`,
     `${f}.steps[1].setMirrorRoute: the traefik router cannot mirror requests; use istio, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`,
   ] },
   { name: 'header routes on httpRoutes without useHeaderRoutes', canary: {
     trafficRouting: { gatewayAPI: { httpRoutes: [{ name: 'web' }] }, managedRoutes: [{ name: 'beta' }] },
     steps: [{ setHeaderRoute: { name: 'beta', match: [] } }],
-  }, want: [`${f}.steps[0].setHeaderRoute: the gatewayAPI router cannot route by header; use istio, alb, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`] },
+  }, want: [`${f}.steps[0].setHeaderRoute: the gatewayAPI router cannot route by header; use istio, alb, apisix, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`] },
   { name: 'a managed route listed twice, and one that cannot name a rule', canary: { trafficRouting: { gatewayAPI: { httpRoute: 'web' }, managedRoutes: [{ name: 'beta' }, { name: 'beta' }, { name: 'Bad_Name' }] } }, want: [
     `${f}.trafficRouting.managedRoutes[2].name: "Bad_Name" cannot name an HTTPRoute rule: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`,
     `${f}.trafficRouting.managedRoutes[1].name: "beta" is listed twice`,

@@ -120,7 +120,7 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
     if (header !== undefined) {
       if (header.name === undefined || header.name === '') add(`${field}.setHeaderRoute.name`, 'required: a route listed in trafficRouting.managedRoutes');
       else if (!managed.has(header.name)) add(`${field}.setHeaderRoute.name`, `route "${header.name}" is not listed in trafficRouting.managedRoutes`);
-      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use istio, alb, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
+      if (routers.length > 0 && !carriers('headerRoutes')) add(`${field}.setHeaderRoute`, `the ${names} router cannot route by header; use istio, alb, apisix, or gatewayAPI with an HTTPRoute (httpRoute, or httpRoutes with useHeaderRoutes: true)`);
     }
     const mirror = step.setMirrorRoute;
     if (mirror !== undefined) {

@@ -284,7 +284,7 @@ ${routedCanaryManifest('ist', `        istio: { virtualService: { name: ist, rou
     assert.deepEqual(done.metadata.labels, { team: 'shop' });
   });
 
-  it('APISIX: the named http rule\'s backends carry each step\'s weight; other rules and plugins stay', async () => {
+  it('APISIX: the named http rule\'s backends carry each step\'s weight, a header route is an ApisixRoute of its own; other rules and plugins stay', async () => {
     await applyYaml(ns.kc, `${routedServices('apx')}---
 apiVersion: apisix.apache.org/v2
 kind: ApisixRoute
@@ -297,23 +297,33 @@ spec:
       plugins: [{ name: cors, enable: true }]
       backends: [{ serviceName: apx-stable, servicePort: 80, weight: 100 }, { serviceName: apx-canary, servicePort: 80, weight: 0 }]
 ---
-${routedCanaryManifest('apx', '        apisix: { route: { name: apx, rules: [main] } }', `        - setWeight: 40
+${routedCanaryManifest('apx', `        apisix: { route: { name: apx, rules: [main] } }
+        managedRoutes: [{ name: apx-beta }]`, `        - setHeaderRoute: { name: apx-beta, match: [{ headerName: x-beta, headerValue: { exact: "yes" } }] }
+        - setWeight: 40
         - pause: {}`)}`, ns.name);
     const objects = ns.kc.makeApiClient(CustomObjectsApi);
-    interface Ar { spec: { http: { name: string; plugins?: unknown[]; backends: { serviceName: string; weight?: number }[] }[] } }
-    const read = async (): Promise<Ar> => (await objects.getNamespacedCustomObject({ group: 'apisix.apache.org', version: 'v2', plural: 'apisixroutes', namespace: ns.name, name: 'apx' })) as Ar;
+    interface Ar { metadata: { ownerReferences?: { kind: string; name: string }[] }; spec: { http: { name: string; priority?: number; match?: { exprs?: unknown[] }; plugins?: unknown[]; backends: { serviceName: string; weight?: number }[] }[] } }
+    const read = async (name = 'apx'): Promise<Ar | undefined> => (await objects.getNamespacedCustomObject({ group: 'apisix.apache.org', version: 'v2', plural: 'apisixroutes', namespace: ns.name, name }).catch(() => undefined)) as Ar | undefined;
     const first = await rollouts.waitForPhase('apx', 'Healthy');
     await rollouts.setImage('apx', 'lab/echo:v2');
-    await pausedAt('apx', 1);
+    await pausedAt('apx', 2);
     const during = await ns.waitFor('the ApisixRoute at 40', async () => {
       const ar = await read();
-      return ar.spec.http[1]?.backends[1]?.weight === 40 ? ar : undefined;
+      return ar?.spec.http[1]?.backends[1]?.weight === 40 ? ar : undefined;
     });
     assert.deepEqual(during.spec.http[1]?.backends.map((b) => [b.serviceName, b.weight]), [['apx-stable', 60], ['apx-canary', 40]]);
     assert.deepEqual(during.spec.http[1].plugins, [{ name: 'cors', enable: true }]);
     assert.deepEqual(during.spec.http[0]?.backends, [{ serviceName: 'cdn', servicePort: 80 }]);
+    const header = await ns.waitFor('the header route\'s ApisixRoute', () => read('apx-beta'));
+    assert.deepEqual(header.spec.http[1], {
+      name: 'main', priority: 1, plugins: [{ name: 'cors', enable: true }],
+      match: { paths: ['/*'], exprs: [{ subject: { scope: 'Header', name: 'x-beta' }, op: 'Equal', value: 'yes' }] },
+      backends: [{ serviceName: 'apx-canary', servicePort: 80, weight: 100 }],
+    });
+    assert.deepEqual(header.metadata.ownerReferences?.map((o) => `${o.kind}/${o.name}`), ['Rollout/apx']);
     await rollouts.patchStatus('apx', { promoteFull: true });
     await rollouts.waitFor('apx', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
-    assert.deepEqual((await read()).spec.http[1]?.backends.map((b) => b.weight), [100, 0]);
+    await ns.waitFor('the header route\'s ApisixRoute to be deleted', async () => (await read('apx-beta')) === undefined);
+    assert.deepEqual((await read())?.spec.http[1]?.backends.map((b) => b.weight), [100, 0]);
   });
 });
