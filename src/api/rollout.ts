@@ -10,6 +10,9 @@
  * Aviary extensions (absent from Argo's schema, where such fields are silently pruned):
  * - `spec.strategy.canary.trafficRouting.gatewayAPI`: native Gateway API routing (HTTPRoute, GRPCRoute, TCPRoute,
  *   TLSRoute), shaped like the configuration of the Gateway API traffic plugin so a manifest can move over.
+ * - `contour`, `gloo`, `kuma`, `skipper` under trafficRouting: the routers Flagger has and Argo offers only as plugins
+ *   (or not at all). `contour` and `gloo` are shaped like the argoproj-labs/contour and solo-io/glooedge plugins'
+ *   configuration, which is read in their place.
  * - Validation the API server enforces at admission (CEL rules, ranges) where Argo reports InvalidSpec later.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -326,6 +329,39 @@ export const GatewayAPITrafficRouting = Type.Object(
   },
 );
 
+const ObjectRef = Type.Object({
+  name: Type.String(),
+  namespace: Optional(Type.String({ description: 'Defaults to the Rollout\'s namespace.' })),
+});
+
+/** Aviary extension (the argoproj-labs/contour plugin's configuration): Contour HTTPProxy routes. */
+export const ContourTrafficRouting = Type.Object(
+  { httpProxies: Type.Array(Type.String(), { minItems: 1, description: 'HTTPProxies whose routes send to both the canary and the stable Service.' }) },
+  { description: 'Aviary extension: weights the canary and stable Services in the routes of Contour HTTPProxies.' },
+);
+
+/** Aviary extension (the solo-io/glooedge plugin's configuration): Gloo Edge route destinations. */
+export const GlooTrafficRouting = Type.Object(
+  {
+    routeTable: Optional(ObjectRef),
+    virtualService: Optional(ObjectRef),
+    routes: Optional(Type.Array(Type.String(), { description: 'Names of the routes to weight; all routes sending to both Services when absent.' })),
+  },
+  { description: 'Aviary extension: weights the canary and stable destinations of a Gloo Edge RouteTable or VirtualService.' },
+);
+
+/** Aviary extension: a Kuma MeshHTTPRoute's backendRefs. */
+export const KumaTrafficRouting = Type.Object(
+  { meshHTTPRoute: Type.String({ description: 'The MeshHTTPRoute whose rules send to both the canary and the stable Service.' }) },
+  { description: 'Aviary extension: weights the canary and stable backends of a Kuma MeshHTTPRoute.' },
+);
+
+/** Aviary extension: Skipper's backend-weights annotation on an Ingress. */
+export const SkipperTrafficRouting = Type.Object(
+  { ingress: Type.String({ description: 'The Ingress with paths to both the canary and the stable Service.' }) },
+  { description: 'Aviary extension: weights the canary and stable backends of an Ingress served by Skipper (zalando.org/backend-weights).' },
+);
+
 export const RolloutTrafficRouting = Type.Object({
   istio: Optional(IstioTrafficRouting),
   nginx: Optional(NginxTrafficRouting),
@@ -339,6 +375,10 @@ export const RolloutTrafficRouting = Type.Object({
     PreservedObject({ description: 'Traffic router plugins by name, each with its own configuration.' }),
   ),
   gatewayAPI: Optional(GatewayAPITrafficRouting),
+  contour: Optional(ContourTrafficRouting),
+  gloo: Optional(GlooTrafficRouting),
+  kuma: Optional(KumaTrafficRouting),
+  skipper: Optional(SkipperTrafficRouting),
   managedRoutes: Optional(
     Type.Array(ManagedRoute, { description: 'Routes the rollout adds and removes, highest precedence first.' }),
   ),
@@ -773,6 +813,10 @@ export type ALBTrafficRouting = Static<typeof ALBTrafficRouting>;
 export type SMITrafficRouting = Static<typeof SMITrafficRouting>;
 export type AmbassadorTrafficRouting = Static<typeof AmbassadorTrafficRouting>;
 export type AppMeshTrafficRouting = Static<typeof AppMeshTrafficRouting>;
+export type ContourTrafficRouting = Static<typeof ContourTrafficRouting>;
+export type GlooTrafficRouting = Static<typeof GlooTrafficRouting>;
+export type KumaTrafficRouting = Static<typeof KumaTrafficRouting>;
+export type SkipperTrafficRouting = Static<typeof SkipperTrafficRouting>;
 export type TraefikTrafficRouting = Static<typeof TraefikTrafficRouting>;
 export type ApisixTrafficRouting = Static<typeof ApisixTrafficRouting>;
 export type GatewayAPITrafficRouting = Static<typeof GatewayAPITrafficRouting>;

@@ -21,15 +21,16 @@ const cases: { name: string; canary: Partial<CanaryStrategy>; want: string[] }[]
   { name: 'the Argo plugin\'s configuration', canary: { trafficRouting: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'web' } } } }, want: [] },
   { name: 'traefik', canary: { trafficRouting: { traefik: { weightedTraefikServiceName: 'split' } }, steps: [{ setWeight: 10 }] }, want: [] },
   { name: 'alb with a header route', canary: { trafficRouting: { alb: { ingress: 'web', servicePort: 80 }, managedRoutes: [{ name: 'beta' }] }, steps: [{ setHeaderRoute: { name: 'beta', match: [{ headerName: 'x', headerValue: { exact: '1' } }] } }] }, want: [] },
+  { name: 'the argoproj-labs/contour plugin\'s configuration, with kuma and skipper', canary: { trafficRouting: { plugins: { 'argoproj-labs/contour': { httpProxies: ['web'] } }, kuma: { meshHTTPRoute: 'web' }, skipper: { ingress: 'web' } } }, want: [] },
   { name: 'ambassador and appMesh', canary: { trafficRouting: { ambassador: { mappings: ['web'] }, appMesh: { virtualService: { name: 'vs' }, virtualNodeGroup: { canaryVirtualNodeRef: { name: 'c' }, stableVirtualNodeRef: { name: 's' } } } } }, want: [] },
   { name: 'istio subset-level routing needs no Services', canary: { canaryService: undefined, stableService: undefined, trafficRouting: { istio: { virtualService: { name: 'vs', tcpRoutes: [{ port: 5432 }] }, destinationRule: { name: 'dr', canarySubsetName: 'c', stableSubsetName: 's' } } } }, want: [] },
   { name: 'istio subsets that are one', canary: { trafficRouting: { istio: { virtualService: { name: 'vs' }, destinationRule: { name: 'dr', canarySubsetName: 'v', stableSubsetName: 'v' } } } }, want: [
     `${f}.trafficRouting.istio.destinationRule.stableSubsetName: must differ from canarySubsetName`,
   ] },
   { name: 'another plugin', canary: { trafficRouting: { gatewayAPI: { httpRoute: 'web' }, plugins: { 'acme/mesh': {} } } }, want: [
-    `${f}.trafficRouting.plugins["acme/mesh"]: plugin acme/mesh is not supported: Aviary runs no plugins, and reads argoproj-labs/gatewayAPI's configuration as its native gatewayAPI router`,
+    `${f}.trafficRouting.plugins["acme/mesh"]: plugin acme/mesh is not supported: Aviary runs no plugins, and reads the configuration of argoproj-labs/gatewayAPI (as gatewayAPI), argoproj-labs/contour (as contour), solo-io/glooedge (as gloo) as its native routers`,
   ] },
-  { name: 'no router at all', canary: { trafficRouting: { maxTrafficWeight: 10 } }, want: [`${f}.trafficRouting: names no router: set one of gatewayAPI, traefik, nginx, smi, istio, apisix, alb, ambassador, appMesh`] },
+  { name: 'no router at all', canary: { trafficRouting: { maxTrafficWeight: 10 } }, want: [`${f}.trafficRouting: names no router: set one of gatewayAPI, traefik, nginx, smi, istio, apisix, alb, ambassador, appMesh, contour, gloo, kuma, skipper`] },
   { name: 'no Services to weight', canary: { canaryService: undefined, stableService: undefined }, want: [
     `${f}.canaryService: required with trafficRouting: the Service the routers send the canary's share to`,
     `${f}.stableService: required with trafficRouting: the Service the routers send the rest to`,

@@ -1,5 +1,4 @@
 import type { CanaryStep, CanaryStrategy, Rollout } from '../api/rollout.ts';
-import { gatewayApiPluginName } from '../traffic/gateway-api.ts';
 import { routerDefinitions, routersFor } from '../traffic/registry.ts';
 import { serviceSelector } from '../traffic/service-selector.ts';
 import { parseDuration } from '../util/duration.ts';
@@ -94,8 +93,9 @@ export function validateRollout(rollout: Rollout, existingServices: ReadonlySet<
 function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (field: string, message: string) => void): void {
   const base = 'spec.strategy.canary';
   const routing = canary.trafficRouting ?? {};
+  const readPlugins = routerDefinitions.flatMap((d) => (d.plugin === undefined ? [] : [`${d.plugin} (as ${d.name})`]));
   for (const plugin of Object.keys(routing.plugins ?? {})) {
-    if (plugin !== gatewayApiPluginName) add(`${base}.trafficRouting.plugins["${plugin}"]`, `plugin ${plugin} is not supported: Aviary runs no plugins, and reads ${gatewayApiPluginName}'s configuration as its native gatewayAPI router`);
+    if (!routerDefinitions.some((d) => d.plugin === plugin)) add(`${base}.trafficRouting.plugins["${plugin}"]`, `plugin ${plugin} is not supported: Aviary runs no plugins, and reads the configuration of ${readPlugins.join(', ')} as its native routers`);
   }
   const routers = routersFor(rollout).filter((d) => d !== serviceSelector);
   if (routers.length === 0) {

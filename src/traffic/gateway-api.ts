@@ -1,6 +1,6 @@
 import type { GatewayAPITrafficRouting, HeaderRoutingMatch, Rollout, RouteMatch, StringMatch } from '../api/rollout.ts';
-import { validateAgainstSchema } from '../api/validate.ts';
 import { GatewayAPITrafficRouting as GatewayAPISchema } from '../api/rollout.ts';
+import { pluginConfigIssues, pluginShapedConfig, type PluginShapedRouter } from './plugin-config.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pointer } from '../util/json-patch.ts';
 import { containedIn, describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
@@ -50,21 +50,16 @@ interface RouteObject extends KubeObject {
   status?: { parents?: { conditions?: { type?: string; status?: string; observedGeneration?: number }[] }[] };
 }
 
+const gatewayPlugin: PluginShapedRouter<'gatewayAPI'> = { field: 'gatewayAPI', plugin: gatewayApiPluginName, schema: GatewayAPISchema };
+
 /** The gatewayAPI configuration: the native field, or the Argo plugin's config in its place. */
 export function gatewayConfig(rollout: DeepReadonly<Rollout>): DeepReadonly<GatewayAPITrafficRouting> | undefined {
-  const routing = rollout.spec.strategy?.canary?.trafficRouting;
-  if (routing?.gatewayAPI !== undefined) return routing.gatewayAPI;
-  const plugin = routing?.plugins?.[gatewayApiPluginName];
-  return plugin === undefined ? undefined : (plugin as DeepReadonly<GatewayAPITrafficRouting>);
+  return pluginShapedConfig(rollout, gatewayPlugin);
 }
 
 /** Problems with the plugin's configuration, named by field (the native field is checked by the CRD schema). */
 export function gatewayPluginIssues(rollout: DeepReadonly<Rollout>): { field: string; message: string }[] {
-  const routing = rollout.spec.strategy?.canary?.trafficRouting;
-  const plugin = routing?.plugins?.[gatewayApiPluginName];
-  if (plugin === undefined || routing?.gatewayAPI !== undefined) return [];
-  const base = `spec.strategy.canary.trafficRouting.plugins["${gatewayApiPluginName}"]`;
-  return validateAgainstSchema(GatewayAPISchema, plugin).map((i) => ({ field: i.path === '' ? base : `${base}.${i.path}`, message: i.message }));
+  return pluginConfigIssues(rollout, gatewayPlugin);
 }
 
 /** Every route the configuration names, in the order given (single fields first). */
@@ -254,6 +249,7 @@ function managedRuleOperations(route: DeepReadonly<RouteObject>, desired: Readon
 /** Registry entry: Rollouts with the gatewayAPI field or the Argo plugin's configuration. */
 export const gatewayApi: RouterDefinition = {
   name: 'gatewayAPI',
+  plugin: gatewayApiPluginName,
   resources: Object.values(resources),
   appliesTo: (rollout) => gatewayConfig(rollout) !== undefined,
   routerFor: (rollout) => gatewayApiRouter(gatewayRoutes(rollout), (rollout.spec.strategy?.canary?.trafficRouting?.managedRoutes ?? []).map((r) => r.name)),

@@ -4,6 +4,10 @@ import type { RouterDefinition } from './router.ts';
 import { alb } from './alb.ts';
 import { ambassador } from './ambassador.ts';
 import { apisix } from './apisix.ts';
+import { contour } from './contour.ts';
+import { gloo } from './gloo.ts';
+import { kuma } from './kuma.ts';
+import { skipper } from './skipper.ts';
 import { appMesh } from './app-mesh.ts';
 import { gatewayApi } from './gateway-api.ts';
 import { istio } from './istio.ts';
@@ -27,6 +31,10 @@ export const routerDefinitions: readonly RouterDefinition[] = [
   alb,
   ambassador,
   appMesh,
+  contour,
+  gloo,
+  kuma,
+  skipper,
 ];
 
 /** The routers a Rollout's trafficRouting selects (the service-selector router aside): rollout_info{traffic_router}. */

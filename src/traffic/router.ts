@@ -138,6 +138,8 @@ export interface RouterInformers {
 export interface RouterDefinition {
   /** As rollout_info{traffic_router} names it: the trafficRouting field (gatewayAPI, traefik, ...). */
   readonly name: string;
+  /** The Argo Rollouts plugin (trafficRouting.plugins key) whose configuration it reads as its own, if any. */
+  readonly plugin?: string;
   /** The kinds it reads and patches (the controller's RBAC grants get, list, watch and patch on them, and `verbs`). */
   readonly resources: readonly { apiVersion: string; plural: string; verbs?: readonly string[]; readOnly?: boolean }[];
   /** Whether the Rollout's traffic goes through this router. */

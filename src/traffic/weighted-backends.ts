@@ -1,5 +1,5 @@
 import { pointer } from '../util/json-patch.ts';
-import type { TrafficIntent } from './router.ts';
+import type { RouterProblem, TrafficIntent } from './router.ts';
 import type { JsonPatchOperation } from './writes.ts';
 
 /** A backend entry of a provider's list: a route rule's backendRef, a TraefikService's service, ... */
@@ -9,6 +9,8 @@ export interface WeightedEntry {
   readonly weight?: number | undefined;
   /** The value stored where `nameAt` points, when it differs from `name` (an Istio host written as an FQDN). */
   readonly stored?: string | undefined;
+  /** Where this entry keeps its Service's name, when entries of one list differ (Gloo's upstream or kube refs). */
+  readonly nameAt?: readonly string[] | undefined;
 }
 
 /** One list of backends inside an object, with the JSON pointer tokens that lead to it. */
@@ -45,7 +47,7 @@ export function weightOperations(lists: readonly WeightedList[], weights: Readon
       const weight = entry.name === undefined ? undefined : weights.get(entry.name);
       if (weight === undefined || entry.weight === weight) return;
       operations.push(
-        { op: 'test', path: pointer(...list.path, index, ...(list.nameAt ?? ['name'])), value: entry.stored ?? entry.name },
+        { op: 'test', path: pointer(...list.path, index, ...(entry.nameAt ?? list.nameAt ?? ['name'])), value: entry.stored ?? entry.name },
         { op: 'add', path: pointer(...list.path, index, 'weight'), value: weight },
       );
     });
@@ -59,4 +61,14 @@ export function weightsCarried(lists: readonly WeightedList[], weights: Readonly
     const weight = entry.name === undefined ? undefined : weights.get(entry.name);
     return weight === undefined || entry.weight === weight;
   }));
+}
+
+/**
+ * The lists a router weights (those naming both the canary and the stable Service) and, when there is none, the
+ * problem naming the object: the Rollout then stays where it is.
+ */
+export function weightedListsOf(lists: readonly WeightedList[], intent: TrafficIntent, described: string, what: string): { lists: WeightedList[]; problem?: RouterProblem } {
+  const split = lists.filter((l) => splitsBetween(l.entries, intent));
+  if (split.length > 0) return { lists: split };
+  return { lists: [], problem: { reason: 'TrafficRoutingError', message: `${described} has no ${what} sending to both ${intent.canaryService ?? '?'} and ${intent.stableService ?? '?'}` } };
 }

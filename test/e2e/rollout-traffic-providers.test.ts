@@ -1,5 +1,6 @@
 /**
- * Routers whose data plane cannot run here (AWS ALB, Ambassador, App Mesh, Istio's subsets and TCP routes): each provider's CRD (or the Ingress) is
+ * Routers whose data plane cannot run here (AWS ALB, Ambassador, App Mesh, Istio's subsets and TCP routes, Contour,
+ * Gloo, Kuma, Skipper): each provider's CRD (or the Ingress) is
  * installed, the real controller releases a Rollout through it, and the exact objects and fields are checked after
  * each step, on abort, on completion and after the Rollout is deleted — including the fields the router does not own.
  */
@@ -17,7 +18,8 @@ import { applyYaml, kubeConfig } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
 
-const fixtureCrds = ['istio-virtualservices.yaml', 'istio-destinationrules.yaml', 'ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml'];
+const fixtureCrds = ['istio-virtualservices.yaml', 'istio-destinationrules.yaml', 'ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml',
+  'contour-httpproxies.yaml', 'gloo-routetables.yaml', 'kuma-meshhttproutes.yaml'];
 
 // Installed before the suite's controller starts watching their kinds.
 before(async () => {
@@ -287,5 +289,77 @@ spec:
       const v = await vs();
       return (await hashes()).join() === `${v2},${v2},` && v?.spec.http[0]?.route[1]?.weight === 0 && v.spec.tcp[0]?.route[1]?.weight === 0;
     });
+  });
+
+  it('several routers at once — Contour (as the Argo plugin), Gloo, Kuma and Skipper: each object carries every step\'s weight', async () => {
+    await applyYaml(ns.kc, `${routedServices('many')}---
+apiVersion: projectcontour.io/v1
+kind: HTTPProxy
+metadata: { name: many }
+spec:
+  virtualhost: { fqdn: many.example.com }
+  routes:
+    - { conditions: [{ prefix: /static }], services: [{ name: cdn, port: 80 }] }
+    - { conditions: [{ prefix: / }], services: [{ name: many-stable, port: 80, weight: 100 }, { name: many-canary, port: 80, weight: 0 }] }
+---
+apiVersion: gateway.solo.io/v1
+kind: RouteTable
+metadata: { name: many }
+spec:
+  routes:
+    - name: main
+      matchers: [{ prefix: / }]
+      routeAction: { multi: { destinations: [{ destination: { upstream: { name: many-stable } }, weight: 100 }, { destination: { upstream: { name: many-canary } }, weight: 0 }] } }
+---
+apiVersion: kuma.io/v1alpha1
+kind: MeshHTTPRoute
+metadata: { name: many, labels: { kuma.io/mesh: default } }
+spec:
+  targetRef: { kind: Mesh }
+  to: [{ targetRef: { kind: MeshService, name: many-stable }, rules: [{ matches: [{ path: { type: PathPrefix, value: / } }], default: { backendRefs: [{ kind: MeshService, name: many-stable, weight: 100 }, { kind: MeshService, name: many-canary, weight: 0 }] } }] }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: many-skipper, annotations: { zalando.org/skipper-filter: compress() } }
+spec:
+  ingressClassName: skipper
+  rules: [{ http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: many-stable, port: { number: 80 } } } }, { path: /, pathType: Prefix, backend: { service: { name: many-canary, port: { number: 80 } } } }] } }]
+---
+${routedCanaryManifest('many', `        plugins: { argoproj-labs/contour: { httpProxies: [many] } }
+        gloo: { routeTable: { name: many }, routes: [main] }
+        kuma: { meshHTTPRoute: many }
+        skipper: { ingress: many-skipper }`, `        - setWeight: 35
+        - pause: {}`)}`, ns.name);
+    interface Proxy { spec: { routes: { services: { weight?: number }[] }[] } }
+    interface Table { spec: { routes: { routeAction: { multi: { destinations: { weight: number }[] } } }[] } }
+    interface Mesh { spec: { to: { rules: { default: { backendRefs: { weight: number }[] } }[] }[] } }
+    const networking = ns.kc.makeApiClient(NetworkingV1Api);
+    const shares = async (): Promise<Record<string, unknown>> => {
+      const proxy = await custom<Proxy>('projectcontour.io', 'v1', 'httpproxies', 'many');
+      const table = await custom<Table>('gateway.solo.io', 'v1', 'routetables', 'many');
+      const mesh = await custom<Mesh>('kuma.io', 'v1alpha1', 'meshhttproutes', 'many');
+      const skipperIngress = await networking.readNamespacedIngress({ name: 'many-skipper', namespace: ns.name });
+      return {
+        contour: proxy?.spec.routes[1]?.services.map((x) => x.weight),
+        gloo: table?.spec.routes[0]?.routeAction.multi.destinations.map((d) => d.weight),
+        kuma: mesh?.spec.to[0]?.rules[0]?.default.backendRefs.map((b) => b.weight),
+        skipper: JSON.parse(skipperIngress.metadata?.annotations?.['zalando.org/backend-weights'] ?? '{}') as unknown,
+        skipperFilter: skipperIngress.metadata?.annotations?.['zalando.org/skipper-filter'],
+      };
+    };
+    const expected = (canary: number): Record<string, unknown> => ({
+      contour: [100 - canary, canary], gloo: [100 - canary, canary], kuma: [100 - canary, canary],
+      skipper: { 'many-stable': 100 - canary, 'many-canary': canary }, skipperFilter: 'compress()',
+    });
+    const first = await rollouts.waitForPhase('many', 'Healthy');
+    await ns.waitFor('every object at 0', async () => JSON.stringify(await shares()) === JSON.stringify(expected(0)));
+    await rollouts.setImage('many', 'lab/echo:v2');
+    await pausedAt('many', 1);
+    await ns.waitFor('every object at 35', async () => JSON.stringify(await shares()) === JSON.stringify(expected(35)));
+    const proxy = await custom<{ spec: { routes: { services: { name: string }[] }[] } }>('projectcontour.io', 'v1', 'httpproxies', 'many');
+    assert.deepEqual(proxy?.spec.routes[0]?.services, [{ name: 'cdn', port: 80 }], 'the route to another Service stays');
+    await rollouts.patchStatus('many', { promoteFull: true });
+    await rollouts.waitFor('many', 'Healthy on v2', (r) => r.status?.phase === 'Healthy' && r.status.stableRS !== first.status?.stableRS);
+    await ns.waitFor('every object back at 0', async () => JSON.stringify(await shares()) === JSON.stringify(expected(0)));
   });
 });
