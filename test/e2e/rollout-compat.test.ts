@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { aviaryGroup, argoprojGroup } from '../../src/api/groups.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
@@ -8,6 +8,9 @@ import { canaryManifest, routedCanaryManifest, routedServices, Rollouts } from '
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { startTestController } from '../support/controller.ts';
 import { TestNamespace } from '../support/namespace.ts';
+import { installFixtureCrds } from '../support/fixture-crds.ts';
+
+before(() => installFixtureCrds(['ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml', 'istio-virtualservices.yaml', 'istio-destinationrules.yaml', 'smi-trafficsplits.yaml']));
 
 describe('compatibility mode (--compat argo)', () => {
   const suite = useRolloutSuite('ro-compat', { dumpKinds: [['argoproj.io/v1alpha1', 'Rollout'], ['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']], groups: [aviaryGroup, argoprojGroup] });
@@ -143,5 +146,89 @@ spec:
     assert.deepEqual(route.spec.rules[0]?.backendRefs.map((b) => [b.name, b.weight]), [['plug-stable', 70], ['plug-canary', 30]]);
     const split = (await objects.getNamespacedCustomObject({ group: 'traefik.io', version: 'v1alpha1', plural: 'traefikservices', namespace: ns.name, name: 'trfk' })) as { spec: { weighted: { services: { name: string; weight?: number }[] } } };
     assert.deepEqual(split.spec.weighted.services.map((b) => [b.name, b.weight]), [['trfk-stable', 70], ['trfk-canary', 30]]);
+  });
+
+  it('runs Argo-shaped ALB, Ambassador, App Mesh, Istio subset, SMI and NGINX manifests unmodified to their first pause', async () => {
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    const routed = (name: string, routing: string): string =>
+      `${routedServices(name)}---${routedCanaryManifest(name, routing, '        - setWeight: 30\n        - pause: {}', 'argoproj.io')}`;
+    const route = (host: string): string => `[{ destination: { host: ${host}, subset: stable }, weight: 100 }, { destination: { host: ${host}, subset: canary }, weight: 0 }]`;
+    await applyYaml(ns.kc, `${routed('c-alb', '        alb: { ingress: c-alb, servicePort: 80 }')}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: c-alb, annotations: { alb.ingress.kubernetes.io/scheme: internet-facing } }
+spec:
+  ingressClassName: alb
+  rules: [{ http: { paths: [{ path: /*, pathType: ImplementationSpecific, backend: { service: { name: c-alb-stable, port: { name: use-annotation } } } }] } }]
+---
+${routed('c-amb', '        ambassador: { mappings: [c-amb] }')}
+---
+apiVersion: getambassador.io/v2
+kind: Mapping
+metadata: { name: c-amb }
+spec: { prefix: /c-amb, rewrite: /c-amb, service: "c-amb-stable:80" }
+---
+${routed('c-mesh', '        appMesh: { virtualService: { name: c-mesh }, virtualNodeGroup: { canaryVirtualNodeRef: { name: c-mesh-canary }, stableVirtualNodeRef: { name: c-mesh-stable } } }')}
+---
+apiVersion: appmesh.k8s.aws/v1beta2
+kind: VirtualService
+metadata: { name: c-mesh }
+spec: { provider: { virtualRouter: { virtualRouterRef: { name: c-mesh } } } }
+---
+apiVersion: appmesh.k8s.aws/v1beta2
+kind: VirtualRouter
+metadata: { name: c-mesh }
+spec: { routes: [{ name: primary, httpRoute: { action: { weightedTargets: [{ virtualNodeRef: { name: c-mesh-stable }, weight: 100 }, { virtualNodeRef: { name: c-mesh-canary }, weight: 0 }] } } }] }
+---
+apiVersion: appmesh.k8s.aws/v1beta2
+kind: VirtualNode
+metadata: { name: c-mesh-stable }
+spec: { podSelector: { matchLabels: { app: c-mesh } } }
+---
+apiVersion: appmesh.k8s.aws/v1beta2
+kind: VirtualNode
+metadata: { name: c-mesh-canary }
+spec: { podSelector: { matchLabels: { app: c-mesh } } }
+---
+${routed('c-ist', '        istio: { virtualService: { name: c-ist, routes: [primary] }, destinationRule: { name: c-ist, canarySubsetName: canary, stableSubsetName: stable } }')}
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata: { name: c-ist }
+spec: { hosts: [c-ist], http: [{ name: primary, route: ${route('c-ist')} }] }
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: { name: c-ist }
+spec: { host: c-ist, subsets: [{ name: stable, labels: { app: c-ist } }, { name: canary, labels: { app: c-ist } }] }
+---
+${routed('c-smi', '        smi: { rootService: c-smi }')}
+---
+${routed('c-ngx', '        nginx: { stableIngress: c-ngx }')}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: c-ngx }
+spec:
+  ingressClassName: nginx
+  rules: [{ http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: c-ngx-stable, port: { number: 80 } } } }] } }]
+`, ns.name);
+    const read = async (name: string): Promise<Rollout> =>
+      (await objects.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name })) as Rollout;
+    const names = ['c-alb', 'c-amb', 'c-mesh', 'c-ist', 'c-smi', 'c-ngx'];
+    await Promise.all(names.map((name) => ns.waitFor(`${name} to be Healthy`, async () => (await read(name)).status?.phase === 'Healthy')));
+    await Promise.all(names.map((name) => objects.patchNamespacedCustomObject(
+      { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name, body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'lab/echo:v2' }] } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )));
+    for (const name of names) {
+      const paused = await ns.waitFor(`${name} to pause at 30%`, async () => {
+        const r = await read(name);
+        return r.status?.phase === 'Paused' && r.status.canary?.weights?.canary.weight === 30 ? r : undefined;
+      });
+      assert.equal(paused.status?.canary?.weights?.stable.weight, 70, name);
+      assert.ok((paused.status.conditions ?? []).every((c) => c.type !== 'InvalidSpec'), `${name}: ${JSON.stringify(paused.status.conditions)}`);
+    }
   });
 });

@@ -6,15 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { CustomObjectsApi, NetworkingV1Api, type V1Ingress } from '@kubernetes/client-node';
-import { parse } from 'yaml';
-import type { CustomResourceDefinition } from '../../src/api/crd.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
-import { installCrds } from '../../src/install/apply.ts';
-import { KubeClient } from '../../src/runtime/rest.ts';
-import { applyYaml, kubeConfig } from '../support/kube.ts';
+import { applyYaml } from '../support/kube.ts';
+import { installFixtureCrds } from '../support/fixture-crds.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
 
@@ -22,16 +17,7 @@ const fixtureCrds = ['istio-virtualservices.yaml', 'istio-destinationrules.yaml'
   'contour-httpproxies.yaml', 'gloo-routetables.yaml', 'kuma-meshhttproutes.yaml'];
 
 // Installed before the suite's controller starts watching their kinds.
-before(async () => {
-  const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
-  try {
-    const crds = await Promise.all(fixtureCrds.map(async (name) =>
-      parse(await readFile(fileURLToPath(new URL(`../fixtures/crds/${name}`, import.meta.url)), 'utf8')) as CustomResourceDefinition));
-    await installCrds(client, crds);
-  } finally {
-    client.close();
-  }
-});
+before(() => installFixtureCrds(fixtureCrds));
 
 describe('traffic routers checked on their objects', () => {
   const suite = useRolloutSuite('ro-providers', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['networking.k8s.io/v1', 'Ingress'], ['getambassador.io/v2', 'Mapping'], ['appmesh.k8s.aws/v1beta2', 'VirtualRouter'], ['appmesh.k8s.aws/v1beta2', 'VirtualNode']] });

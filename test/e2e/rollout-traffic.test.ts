@@ -8,13 +8,8 @@ import { before, describe, it } from 'node:test';
 import { CustomObjectsApi, NetworkingV1Api, PatchStrategy, setHeaderOptions, type V1Ingress } from '@kubernetes/client-node';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { sharedGateway } from '../../src/lab/gateway-objects.ts';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import type { CustomResourceDefinition } from '../../src/api/crd.ts';
-import { installCrds } from '../../src/install/apply.ts';
-import { KubeClient } from '../../src/runtime/rest.ts';
-import { applyYaml, kubeConfig } from '../support/kube.ts';
+import { applyYaml } from '../support/kube.ts';
+import { installFixtureCrds } from '../support/fixture-crds.ts';
 import { gatewayLoad, requireLab, untilTraefikWeights, versionShare } from '../support/lab.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
@@ -22,16 +17,7 @@ import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
 const requests = 2000;
 
 // Provider CRDs the lab does not bring, installed before the suite's controller starts watching their kinds.
-before(async () => {
-  const client = new KubeClient(kubeConfig(), { userAgent: 'aviary-e2e' });
-  try {
-    const crds = await Promise.all(['smi-trafficsplits.yaml', 'istio-virtualservices.yaml', 'apisix-routes.yaml'].map(async (name) =>
-      parse(await readFile(fileURLToPath(new URL(`../fixtures/crds/${name}`, import.meta.url)), 'utf8')) as CustomResourceDefinition));
-    await installCrds(client, crds);
-  } finally {
-    client.close();
-  }
-});
+before(() => installFixtureCrds(['smi-trafficsplits.yaml', 'istio-virtualservices.yaml', 'apisix-routes.yaml']));
 
 describe('traffic-routed canaries through the lab gateway', () => {
   const suite = useRolloutSuite('ro-traffic', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Service'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['traefik.io/v1alpha1', 'TraefikService']] });
