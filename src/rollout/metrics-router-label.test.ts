@@ -11,6 +11,10 @@ describe('rollout_info{traffic_router}', () => {
     { routing: { gatewayAPI: { httpRoute: 'r' } }, want: 'GatewayAPI' },
     { routing: { plugins: { 'argoproj-labs/gatewayAPI': { httpRoute: 'r' } } }, want: 'GatewayAPI' },
     { routing: { gatewayAPI: { httpRoute: 'r' }, traefik: { weightedTraefikServiceName: 's' } }, want: 'GatewayAPI,Traefik' },
+    { routing: { smi: {}, nginx: { stableIngress: 'web' } }, want: 'Nginx,SMI' },
+    { routing: { alb: { ingress: 'web', servicePort: 80 } }, want: 'ALB' },
+    { routing: { appMesh: { virtualService: { name: 'v' }, virtualNodeGroup: { canaryVirtualNodeRef: { name: 'c' }, stableVirtualNodeRef: { name: 's' } } } }, want: 'AppMesh' },
+    { routing: { plugins: { 'argoproj-labs/contour': { httpProxies: ['p'] } } }, want: 'Contour' },
   ];
   for (const { routing, want } of cases) {
     it(`${JSON.stringify(routing)} → "${want}"`, () => {

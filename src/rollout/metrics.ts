@@ -6,8 +6,11 @@ import { trafficRouterNames } from '../traffic/registry.ts';
 
 /** rollout_info{traffic_router} as Argo Rollouts names routers ("Istio", "SMI", "Traefik"): capitalised, comma-separated. */
 export function trafficRouterLabel(rollout: Rollout): string {
-  return trafficRouterNames(rollout).map((name) => name.charAt(0).toUpperCase() + name.slice(1)).join(',');
+  return trafficRouterNames(rollout).map((name) => argoRouterLabels[name] ?? name.charAt(0).toUpperCase() + name.slice(1)).join(',');
 }
+
+/** Where Argo Rollouts spells a router's label otherwise than capitalised (the rest: Istio, Nginx, AppMesh, ...). */
+const argoRouterLabels: Readonly<Record<string, string>> = { alb: 'ALB', smi: 'SMI' };
 
 /**
  * The metric names Argo Rollouts exports, so existing Grafana dashboards and alerts keep working. The gauges are
