@@ -1,9 +1,9 @@
 import { ContourTrafficRouting as ContourSchema, type Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pluginConfigIssues, pluginShapedConfig, type PluginShapedRouter } from './plugin-config.ts';
-import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
-import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
-import { serviceWeights, weightedListsOf, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
+import { routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
+import type { RouterDefinition, TrafficRouter } from './router.ts';
+import { weightedObjectsRouter } from './weighted-router.ts';
 
 const resource = { apiVersion: 'projectcontour.io/v1', kind: 'HTTPProxy', plural: 'httpproxies' } as const;
 export const contourPluginName = 'argoproj-labs/contour';
@@ -20,14 +20,6 @@ export function contourProxies(rollout: DeepReadonly<Rollout>): RoutedObjectRef[
   return [...new Set(names)].map((name) => ({ resource, namespace: rollout.metadata.namespace ?? 'default', name }));
 }
 
-function lists(proxy: DeepReadonly<HTTPProxyObject> | undefined): WeightedList[] {
-  return (proxy?.spec?.routes ?? []).map((route, index) => ({
-    path: ['spec', 'routes', index, 'services'],
-    // A mirror service gets a copy of the requests, not a share: never weighted.
-    entries: (route.services ?? []).map((s) => ({ name: s.mirror === true ? undefined : s.name, weight: s.weight })),
-  }));
-}
-
 /** Contour's verdict on the proxy: true once it accepted the current generation (Valid), undefined before it reports. */
 function accepted(proxy: DeepReadonly<HTTPProxyObject>): boolean | undefined {
   const valid = proxy.status?.conditions?.find((c) => c.type === 'Valid');
@@ -38,31 +30,20 @@ function accepted(proxy: DeepReadonly<HTTPProxyObject>): boolean | undefined {
 /**
  * The Contour router (Argo has it as the argoproj-labs/contour plugin, Flagger natively): it owns the `weight` of
  * the canary's and the stable's services in every route of each HTTPProxy that sends to both; other services keep
- * their weights (Contour's weights are relative) and mirror services are left alone. Weights are verified on the
- * object and, once Contour reports, by its Valid condition for the current generation. No header or mirror routes
- * (an HTTPProxy route has no name to manage it by).
+ * their weights (Contour's are relative) and mirror services are left alone. Weights are verified on the object
+ * and, once Contour reports, by its Valid condition for the current generation. No header or mirror routes (an
+ * HTTPProxy route has no name to manage it by).
  */
 export function contourRouter(refs: readonly RoutedObjectRef[]): TrafficRouter {
-  const split = (observed: ObservedTraffic, ref: RoutedObjectRef, intent: TrafficIntent): ReturnType<typeof weightedListsOf> =>
-    weightedListsOf(lists(observedObject<HTTPProxyObject>(observed, ref)), intent, describeRef(ref), 'route');
-  return {
-    name: 'contour',
-    problems: (intent, observed) => refs.flatMap((ref): RouterProblem[] => {
-      const missing = presenceProblem(observed, ref);
-      if (missing !== undefined) return [missing];
-      const { problem } = split(observed, ref, intent);
-      return problem === undefined ? [] : [problem];
-    }),
-    setWeight: (intent, observed) => jsonPatchWrites(refs, observed, (ref) => weightOperations(split(observed, ref, intent).lists, serviceWeights(intent))),
-    setHeaderRoute: () => [],
-    setMirrorRoute: () => [],
-    verify: (intent, observed) => refs.every((ref) => {
-      const proxy = observedObject<HTTPProxyObject>(observed, ref);
-      return proxy !== undefined && weightsCarried(split(observed, ref, intent).lists, serviceWeights(intent)) && accepted(proxy) !== false;
-    }),
-    removeManagedRoutes: () => [],
-    finalize: () => [],
-  };
+  return weightedObjectsRouter<RoutedObjectRef, HTTPProxyObject>('contour', refs, {
+    what: 'route',
+    lists: (proxy) => (proxy.spec?.routes ?? []).map((route, index) => ({
+      path: ['spec', 'routes', index, 'services'],
+      // A mirror service gets a copy of the requests, not a share: never weighted.
+      entries: (route.services ?? []).map((s) => ({ name: s.mirror === true ? undefined : s.name, weight: s.weight })),
+    })),
+    accepted,
+  });
 }
 
 /** Registry entry: Rollouts with trafficRouting.contour, or the argoproj-labs/contour plugin's configuration. */

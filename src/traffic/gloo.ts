@@ -1,9 +1,10 @@
 import { GlooTrafficRouting as GlooSchema, type Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pluginConfigIssues, pluginShapedConfig, type PluginShapedRouter } from './plugin-config.ts';
-import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
-import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
-import { serviceWeights, weightedListsOf, weightOperations, weightsCarried, type WeightedEntry, type WeightedList } from './weighted-backends.ts';
+import { routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
+import type { RouterDefinition, TrafficIntent, TrafficRouter } from './router.ts';
+import type { WeightedEntry, WeightedList } from './weighted-backends.ts';
+import { weightedObjectsRouter } from './weighted-router.ts';
 
 const routeTables = { apiVersion: 'gateway.solo.io/v1', kind: 'RouteTable', plural: 'routetables' } as const;
 const virtualServices = { apiVersion: 'gateway.solo.io/v1', kind: 'VirtualService', plural: 'virtualservices' } as const;
@@ -48,9 +49,9 @@ function serviceOf(d: DeepReadonly<GlooDestination>, namespace: string, services
   return { name: discovered ?? upstream, stored: upstream, weight: d.weight, nameAt: ['destination', 'upstream', 'name'] };
 }
 
-function lists(object: DeepReadonly<GlooObject> | undefined, ref: GlooRef, intent: TrafficIntent): WeightedList[] {
+function lists(object: DeepReadonly<GlooObject>, ref: GlooRef, intent: TrafficIntent): WeightedList[] {
   const inVirtualHost = ref.resource.kind === 'VirtualService';
-  const routes = (inVirtualHost ? object?.spec?.virtualHost?.routes : object?.spec?.routes) ?? [];
+  const routes = (inVirtualHost ? object.spec?.virtualHost?.routes : object.spec?.routes) ?? [];
   const services = [intent.canaryService, intent.stableService].filter((s): s is string => s !== undefined);
   return routes.flatMap((route, index): WeightedList[] => {
     if (ref.routes.length > 0 && !ref.routes.includes(route.name ?? '')) return [];
@@ -68,23 +69,10 @@ function lists(object: DeepReadonly<GlooObject> | undefined, ref: GlooRef, inten
  * weights are verified on the object. No header or mirror routes.
  */
 export function glooRouter(ref: GlooRef): TrafficRouter {
-  const split = (observed: ObservedTraffic, intent: TrafficIntent): ReturnType<typeof weightedListsOf> =>
-    weightedListsOf(lists(observedObject<GlooObject>(observed, ref), ref, intent), intent, describeRef(ref), ref.routes.length > 0 ? `route named ${ref.routes.join(' or ')}` : 'multi-destination route');
-  return {
-    name: 'gloo',
-    problems(intent, observed): RouterProblem[] {
-      const missing = presenceProblem(observed, ref);
-      if (missing !== undefined) return [missing];
-      const { problem } = split(observed, intent);
-      return problem === undefined ? [] : [problem];
-    },
-    setWeight: (intent, observed) => jsonPatchWrites([ref], observed, () => weightOperations(split(observed, intent).lists, serviceWeights(intent))),
-    setHeaderRoute: () => [],
-    setMirrorRoute: () => [],
-    verify: (intent, observed) => weightsCarried(split(observed, intent).lists, serviceWeights(intent)),
-    removeManagedRoutes: () => [],
-    finalize: () => [],
-  };
+  return weightedObjectsRouter<GlooRef, GlooObject>('gloo', [ref], {
+    what: ref.routes.length > 0 ? `route named ${ref.routes.join(' or ')}` : 'multi-destination route',
+    lists,
+  });
 }
 
 /** Registry entry: Rollouts with trafficRouting.gloo, or the solo-io/glooedge plugin's configuration. */

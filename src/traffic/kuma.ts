@@ -1,8 +1,9 @@
 import type { KumaTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
-import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
-import { serviceWeights, weightedListsOf, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
+import { routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
+import type { RouterDefinition, TrafficRouter } from './router.ts';
+import type { WeightedList } from './weighted-backends.ts';
+import { weightedObjectsRouter } from './weighted-router.ts';
 
 const resource = { apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', plural: 'meshhttproutes' } as const;
 
@@ -30,36 +31,19 @@ function serviceOf(ref: DeepReadonly<BackendRef>, namespace: string): string | u
   return ref.namespace === undefined || ref.namespace === namespace ? ref.name : undefined;
 }
 
-function lists(route: DeepReadonly<MeshHTTPRouteObject> | undefined, namespace: string): WeightedList[] {
-  return (route?.spec?.to ?? []).flatMap((to, i) => (to.rules ?? []).map((rule, j): WeightedList => ({
-    path: ['spec', 'to', i, 'rules', j, 'default', 'backendRefs'],
-    entries: (rule.default?.backendRefs ?? []).map((b) => ({ name: serviceOf(b, namespace), stored: b.name, weight: b.weight })),
-  })));
-}
-
 /**
  * The Kuma router (Flagger has it; Argo has none): it owns the `weight` of the canary's and the stable's backendRefs
  * in every rule of a MeshHTTPRoute that sends to both; matches, filters and other backends stay. Kuma reports
  * nothing back, so weights are verified on the object. No header or mirror routes yet.
  */
 export function kumaRouter(ref: RoutedObjectRef): TrafficRouter {
-  const split = (observed: ObservedTraffic, intent: TrafficIntent): ReturnType<typeof weightedListsOf> =>
-    weightedListsOf(lists(observedObject<MeshHTTPRouteObject>(observed, ref), ref.namespace), intent, describeRef(ref), 'rule');
-  return {
-    name: 'kuma',
-    problems(intent, observed): RouterProblem[] {
-      const missing = presenceProblem(observed, ref);
-      if (missing !== undefined) return [missing];
-      const { problem } = split(observed, intent);
-      return problem === undefined ? [] : [problem];
-    },
-    setWeight: (intent, observed) => jsonPatchWrites([ref], observed, () => weightOperations(split(observed, intent).lists, serviceWeights(intent))),
-    setHeaderRoute: () => [],
-    setMirrorRoute: () => [],
-    verify: (intent, observed) => weightsCarried(split(observed, intent).lists, serviceWeights(intent)),
-    removeManagedRoutes: () => [],
-    finalize: () => [],
-  };
+  return weightedObjectsRouter<RoutedObjectRef, MeshHTTPRouteObject>('kuma', [ref], {
+    what: 'rule',
+    lists: (route) => (route.spec?.to ?? []).flatMap((to, i) => (to.rules ?? []).map((rule, j): WeightedList => ({
+      path: ['spec', 'to', i, 'rules', j, 'default', 'backendRefs'],
+      entries: (rule.default?.backendRefs ?? []).map((b) => ({ name: serviceOf(b, ref.namespace), stored: b.name, weight: b.weight })),
+    }))),
+  });
 }
 
 /** Registry entry: Rollouts with trafficRouting.kuma. */

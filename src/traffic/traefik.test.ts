@@ -39,7 +39,7 @@ describe('traefik router', () => {
   it('names a missing TraefikService or one without both Services', () => {
     assert.deepEqual(router.problems(weightIntent(10), observedObjects()), [{ reason: 'TraefikServiceNotFound', message: 'TraefikService shop/web-split not found' }]);
     const one = { ...split, spec: { weighted: { services: [{ name: 'web-stable', port: 80 }] } } };
-    assert.match(router.problems(weightIntent(10), observedObjects([one]))[0]?.message ?? '', /^TraefikService shop\/web-split has no spec.weighted.services entries for both Service web-canary and Service web-stable$/);
+    assert.match(router.problems(weightIntent(10), observedObjects([one]))[0]?.message ?? '', /^TraefikService shop\/web-split has no spec.weighted.services sending to both web-canary and web-stable$/);
   });
 
   it('has no header or mirror routes', () => {
