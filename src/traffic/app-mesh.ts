@@ -1,7 +1,7 @@
 import { podTemplateHashLabel } from '../api/labels.ts';
 import type { AppMeshTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { jsonPatchWrites, observedObject, routedObjectInformers, targetOf, type CachedObject, type RoutedObjectRef } from './routed-objects.ts';
+import { boundRouter, jsonPatchWrites, observedObject, routedObjectInformers, targetOf, type CachedObject, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 import type { ObjectWrite } from './writes.ts';
@@ -150,11 +150,7 @@ export const appMesh: RouterDefinition = {
   name: 'appMesh',
   resources: [{ ...virtualServices, readOnly: true }, virtualRouters, virtualNodes],
   appliesTo: (rollout) => appMeshConfig(rollout) !== undefined,
-  routerFor: (rollout) => {
-    const refs = appMeshRefs(rollout);
-    if (refs === undefined) throw new Error('appMesh router asked for a Rollout without trafficRouting.appMesh.virtualService and virtualNodeGroup');
-    return appMeshRouter(refs);
-  },
+  routerFor: boundRouter(appMeshRefs, appMeshRouter, 'trafficRouting.appMesh.virtualService and virtualNodeGroup'),
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
   specIssues: (rollout) => {
     const config = appMeshConfig(rollout);

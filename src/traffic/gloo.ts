@@ -1,7 +1,7 @@
 import { GlooTrafficRouting as GlooSchema, type Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pluginConfigIssues, pluginShapedConfig, type PluginShapedRouter } from './plugin-config.ts';
-import { routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
+import { boundRouter, refList, routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
 import type { RouterDefinition, TrafficIntent, TrafficRouter } from './router.ts';
 import type { WeightedEntry, WeightedList } from './weighted-backends.ts';
 import { weightedObjectsRouter } from './weighted-router.ts';
@@ -81,11 +81,7 @@ export const gloo: RouterDefinition = {
   plugin: glooPluginName,
   resources: [routeTables, virtualServices],
   appliesTo: (rollout) => pluginShapedConfig(rollout, glooPlugin) !== undefined,
-  routerFor: (rollout) => {
-    const ref = glooRef(rollout);
-    if (ref === undefined) throw new Error('gloo router asked for a Rollout without gloo.routeTable or gloo.virtualService');
-    return glooRouter(ref);
-  },
+  routerFor: boundRouter(glooRef, glooRouter, 'trafficRouting.gloo.routeTable or virtualService'),
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
   specIssues: (rollout) => {
     const config = pluginShapedConfig(rollout, glooPlugin);
@@ -106,8 +102,5 @@ export const gloo: RouterDefinition = {
       spec: ref.resource.kind === 'VirtualService' ? { virtualHost: { domains: ['*'], routes } } : { routes },
     } as KubeObject];
   },
-  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [routeTables, virtualServices], (rollout) => {
-    const ref = glooRef(rollout);
-    return ref === undefined ? [] : [ref];
-  }),
+  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [routeTables, virtualServices], refList(glooRef)),
 };

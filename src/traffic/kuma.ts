@@ -1,6 +1,6 @@
 import type { KumaTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
+import { boundRouter, refList, routedObjectInformers, standInServiceNames, type RoutedObjectRef } from './routed-objects.ts';
 import type { RouterDefinition, TrafficRouter } from './router.ts';
 import type { WeightedList } from './weighted-backends.ts';
 import { weightedObjectsRouter } from './weighted-router.ts';
@@ -51,11 +51,7 @@ export const kuma: RouterDefinition = {
   name: 'kuma',
   resources: [resource],
   appliesTo: (rollout) => kumaConfig(rollout) !== undefined,
-  routerFor: (rollout) => {
-    const ref = kumaRouteRef(rollout);
-    if (ref === undefined) throw new Error('kuma router asked for a Rollout without trafficRouting.kuma');
-    return kumaRouter(ref);
-  },
+  routerFor: boundRouter(kumaRouteRef, kumaRouter, 'trafficRouting.kuma'),
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
   standIns: (rollout) => {
     const ref = kumaRouteRef(rollout);
@@ -66,8 +62,5 @@ export const kuma: RouterDefinition = {
       spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'MeshService', name: stable }, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], default: { backendRefs: [{ kind: 'MeshService', name: stable, weight: 100 }, { kind: 'MeshService', name: canary, weight: 0 }] } }] }] },
     } as KubeObject];
   },
-  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], (rollout) => {
-    const ref = kumaRouteRef(rollout);
-    return ref === undefined ? [] : [ref];
-  }),
+  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], refList(kumaRouteRef)),
 };

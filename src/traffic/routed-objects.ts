@@ -1,7 +1,7 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { InformerFactory, ResourceType } from '../runtime/informer.ts';
 import { groupOf, keyOf, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
-import { routedObjectKey, type ObservedTraffic, type RouterInformers, type RouterProblem } from './router.ts';
+import { routedObjectKey, type ObservedTraffic, type RouterInformers, type RouterProblem, type TrafficRouter } from './router.ts';
 import type { JsonPatchOperation, ObjectWrite, WriteTarget } from './writes.ts';
 
 /** An object a router reads and writes, named by the Rollout's configuration. */
@@ -131,4 +131,24 @@ export function ownedByRollout(rollout: DeepReadonly<Rollout>): { ownerReference
   const { uid, name } = rollout.metadata;
   if (uid === undefined) return {};
   return { ownerReferences: [{ apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: name ?? '', uid, controller: true, blockOwnerDeletion: true }] };
+}
+
+/**
+ * A registry entry's routerFor for a router configured by one ref (or ref group) of the Rollout: the registry asks
+ * only for Rollouts the router applies to, so a missing configuration is a programming error.
+ */
+export function boundRouter<R>(refOf: (rollout: DeepReadonly<Rollout>) => R | undefined, make: (ref: R) => TrafficRouter, field: string): (rollout: DeepReadonly<Rollout>) => TrafficRouter {
+  return (rollout) => {
+    const ref = refOf(rollout);
+    if (ref === undefined) throw new Error(`router asked for a Rollout without ${field}`);
+    return make(ref);
+  };
+}
+
+/** The refs of a router configured by at most one ref: what its informers follow. */
+export function refList<R extends RoutedObjectRef>(refOf: (rollout: DeepReadonly<Rollout>) => R | undefined): (rollout: DeepReadonly<Rollout>) => R[] {
+  return (rollout) => {
+    const ref = refOf(rollout);
+    return ref === undefined ? [] : [ref];
+  };
 }

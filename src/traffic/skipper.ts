@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { describeRef, observedObject, presenceProblem, routedObjectInformers, standInServiceNames, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { boundRouter, describeRef, observedObject, presenceProblem, refList, routedObjectInformers, standInServiceNames, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights } from './weighted-backends.ts';
 import type { ObjectWrite } from './writes.ts';
@@ -82,11 +82,7 @@ export const skipper: RouterDefinition = {
   name: 'skipper',
   resources: [resource],
   appliesTo: (rollout) => skipperIngressRef(rollout) !== undefined,
-  routerFor: (rollout) => {
-    const ref = skipperIngressRef(rollout);
-    if (ref === undefined) throw new Error('skipper router asked for a Rollout without trafficRouting.skipper');
-    return skipperRouter(ref);
-  },
+  routerFor: boundRouter(skipperIngressRef, skipperRouter, 'trafficRouting.skipper'),
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
   standIns: (rollout) => {
     const ref = skipperIngressRef(rollout);
@@ -98,8 +94,5 @@ export const skipper: RouterDefinition = {
       spec: { ingressClassName: 'skipper', rules: [{ http: { paths: [path(stable), path(canary)] } }] },
     } as KubeObject];
   },
-  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], (rollout) => {
-    const ref = skipperIngressRef(rollout);
-    return ref === undefined ? [] : [ref];
-  }),
+  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], refList(skipperIngressRef)),
 };

@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
+import { boundRouter, refList, routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
 import type { RouterDefinition, TrafficRouter } from './router.ts';
 import { weightedObjectsRouter } from './weighted-router.ts';
 
@@ -34,18 +34,11 @@ export const traefik: RouterDefinition = {
   name: 'traefik',
   resources: [resource],
   appliesTo: (rollout) => traefikServiceRef(rollout) !== undefined,
-  routerFor: (rollout) => {
-    const ref = traefikServiceRef(rollout);
-    if (ref === undefined) throw new Error('traefik router asked for a Rollout without trafficRouting.traefik');
-    return traefikRouter(ref);
-  },
+  routerFor: boundRouter(traefikServiceRef, traefikRouter, 'trafficRouting.traefik'),
   supports: () => ({ headerRoutes: false, mirrorRoutes: false }),
   standIns: (rollout) => {
     const ref = traefikServiceRef(rollout);
     return ref === undefined ? [] : [{ apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name: ref.name, namespace: ref.namespace }, spec: { weighted: { services: standInBackends(rollout) } } } as KubeObject];
   },
-  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], (rollout) => {
-    const ref = traefikServiceRef(rollout);
-    return ref === undefined ? [] : [ref];
-  }),
+  informers: (factory, namespace) => routedObjectInformers(factory, namespace, [resource], refList(traefikServiceRef)),
 };
