@@ -53,7 +53,7 @@ describe('ambassador router', () => {
     assert.deepEqual(router.problems(weightIntent(10), observedObjects([weighted])).map((p) => p.reason), ['AmbassadorMappingConfigError']);
     const elsewhere = { ...base, spec: { ...baseSpec, service: 'other:80' } } as KubeObject;
     assert.deepEqual(router.problems(weightIntent(10), observedObjects([elsewhere])).map((p) => p.reason), ['TrafficRoutingError']);
-    assert.deepEqual(router.problems(weightIntent(10), observedObjects([], ['Mapping.getambassador.io'])).map((p) => p.reason), ['TrafficRoutingError']);
+    assert.deepEqual(router.problems(weightIntent(10), observedObjects([], ['Mapping.getambassador.io/v2'])).map((p) => p.reason), ['TrafficRoutingError']);
     assert.deepEqual(router.problems(weightIntent(10), observedObjects([base])), []);
   });
 

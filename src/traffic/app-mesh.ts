@@ -1,7 +1,7 @@
 import { podTemplateHashLabel } from '../api/labels.ts';
 import type { AppMeshTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { boundRouter, jsonPatchWrites, observedObject, routedObjectInformers, targetOf, type CachedObject, type RoutedObjectRef } from './routed-objects.ts';
+import { boundRouter, jsonPatchWrites, servedKey, observedObject, routedObjectInformers, targetOf, type CachedObject, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 import type { ObjectWrite } from './writes.ts';
@@ -97,7 +97,7 @@ export function appMeshRouter(refs: AppMeshRefs): TrafficRouter {
     name: 'appMesh',
     problems(_intent, observed) {
       const notFound = (reason: string, what: string, ref: RoutedObjectRef): RouterProblem => ({ reason, message: `${what} \`${ref.name}\` not found in namespace \`${ref.namespace}\`` });
-      const absent = [virtualServices, virtualRouters, virtualNodes].filter((r) => observed.absentKinds.has(`${r.kind}.appmesh.k8s.aws`));
+      const absent = [virtualServices, virtualRouters, virtualNodes].filter((r) => observed.absentKinds.has(servedKey(r)));
       if (absent.length > 0) return [{ reason: 'TrafficRoutingError', message: `${absent.map((r) => r.kind).join(', ')} (${group}) cannot be listed: install App Mesh's CRDs (or grant the controller get, list, watch and patch on them)` }];
       const vs = observedObject<VirtualServiceObject>(observed, refs.virtualService);
       if (vs === undefined) return [notFound('VirtualServiceNotFound', 'VirtualService', refs.virtualService)];

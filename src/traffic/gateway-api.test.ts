@@ -81,7 +81,7 @@ describe('gateway API router', () => {
 
   it('reports a missing route, a kind not served and a route without both Services as problems', () => {
     assert.deepEqual(router.problems(weightIntent(10), observedObjects()), [{ reason: 'HTTPRouteNotFound', message: 'HTTPRoute shop/web not found' }]);
-    assert.deepEqual(router.problems(weightIntent(10), { ...observedObjects(), absentKinds: new Set(['HTTPRoute.gateway.networking.k8s.io']) }), [{
+    assert.deepEqual(router.problems(weightIntent(10), { ...observedObjects(), absentKinds: new Set(['HTTPRoute.gateway.networking.k8s.io/v1']) }), [{
       reason: 'TrafficRoutingError',
       message: 'HTTPRoute (gateway.networking.k8s.io/v1) cannot be listed: install its CRD (or grant the controller get, list, watch and patch on it) to route HTTPRoute shop/web',
     }]);

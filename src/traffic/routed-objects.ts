@@ -11,9 +11,17 @@ export interface RoutedObjectRef {
   name: string;
 }
 
-/** How a kind is named in ObservedTraffic.absentKinds and in messages: "HTTPRoute.gateway.networking.k8s.io". */
+/** How a kind is named in messages and informer lookups: "HTTPRoute.gateway.networking.k8s.io". */
 export function kindKey(resource: Pick<ResourceType, 'apiVersion' | 'kind'>): string {
   return `${resource.kind}.${groupOf(resource.apiVersion)}`;
+}
+
+/**
+ * How ObservedTraffic.absentKinds names a kind in one version the API server does not serve:
+ * "TrafficSplit.split.smi-spec.io/v1alpha2" (a CRD may serve some versions of a kind and not others).
+ */
+export function servedKey(resource: Pick<ResourceType, 'apiVersion' | 'kind'>): string {
+  return `${resource.kind}.${resource.apiVersion}`;
 }
 
 export function targetOf(ref: RoutedObjectRef): WriteTarget {
@@ -49,12 +57,12 @@ export function routedObjectInformers(
     resource,
     informer: factory.informer<KubeObject>({ resource, absentRetryMs: 30_000, ...(namespace === undefined ? {} : { namespace }) }),
   }));
-  const entryFor = (ref: RoutedObjectRef): (typeof informers)[number] | undefined => informers.find((i) => kindKey(i.resource) === kindKey(ref.resource));
+  const entryFor = (ref: RoutedObjectRef): (typeof informers)[number] | undefined => informers.find((i) => servedKey(i.resource) === servedKey(ref.resource));
   const cached: CachedObject = (ref) => entryFor(ref)?.informer.getByName(ref.namespace, ref.name);
   return {
     watched: informers.map(({ resource, informer }) => ({
       informer,
-      referencedBy: (rollout) => refs(rollout, cached).filter((ref) => kindKey(ref.resource) === kindKey(resource)).map((ref) => keyOf(ref.namespace, ref.name)),
+      referencedBy: (rollout) => refs(rollout, cached).filter((ref) => servedKey(ref.resource) === servedKey(resource)).map((ref) => keyOf(ref.namespace, ref.name)),
     })),
     observe(rollout) {
       const objects = new Map<string, DeepReadonly<KubeObject>>();
@@ -62,7 +70,7 @@ export function routedObjectInformers(
       for (const ref of refs(rollout, cached)) {
         const entry = entryFor(ref);
         if (entry === undefined) continue;
-        if (entry.informer.isAbsent()) absentKinds.add(kindKey(ref.resource));
+        if (entry.informer.isAbsent()) absentKinds.add(servedKey(ref.resource));
         // Cached objects are frozen and never changed in place, so the planner may hold them without a copy.
         const found = entry.informer.getByName(ref.namespace, ref.name);
         if (found !== undefined) objects.set(routedObjectKey(ref.resource.apiVersion, ref.resource.kind, ref.namespace, ref.name), found);
@@ -77,7 +85,7 @@ export function routedObjectInformers(
  * (event reason `<Kind>NotFound`, as Argo Rollouts' VirtualServiceNotFound).
  */
 export function presenceProblem(observed: ObservedTraffic, ref: RoutedObjectRef): RouterProblem | undefined {
-  if (observed.absentKinds.has(kindKey(ref.resource))) {
+  if (observed.absentKinds.has(servedKey(ref.resource))) {
     return { reason: 'TrafficRoutingError', message: `${ref.resource.kind} (${ref.resource.apiVersion}) cannot be listed: install its CRD (or grant the controller get, list, watch and patch on it) to route ${describeRef(ref)}` };
   }
   if (observedObject(observed, ref) === undefined) return { reason: `${ref.resource.kind}NotFound`, message: `${describeRef(ref)} not found` };

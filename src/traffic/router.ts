@@ -62,7 +62,7 @@ export interface ObservedTraffic {
   endpoints?: ReadonlyMap<string, readonly ServiceEndpoint[]>;
   /** The routers' own objects (routes, TraefikServices, ...) by routedObjectKey; missing ones are absent. */
   objects: ReadonlyMap<string, DeepReadonly<KubeObject>>;
-  /** Kinds a router reads that the API server does not serve (CRD not installed), as "Kind.group". */
+  /** Kinds a router reads that the API server does not serve (CRD not installed), as "Kind.group/version". */
   absentKinds: ReadonlySet<string>;
 }
 

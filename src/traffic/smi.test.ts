@@ -40,6 +40,21 @@ describe('smi router', () => {
   it('a TrafficSplit kind that cannot be listed is TrafficSplitNotCreated; a missing TrafficSplit is not a problem', () => {
     const router = smi.routerFor(rollout({}));
     assert.deepEqual(router.problems(weightIntent(10), observedObjects()), []);
-    assert.deepEqual(router.problems(weightIntent(10), observedObjects([], ['TrafficSplit.split.smi-spec.io'])).map((p) => p.reason), ['TrafficSplitNotCreated']);
+    const none = ['v1alpha1', 'v1alpha2', 'v1alpha3'].map((v) => `TrafficSplit.split.smi-spec.io/${v}`);
+    assert.deepEqual(router.problems(weightIntent(10), observedObjects([], none)).map((p) => p.reason), ['TrafficSplitNotCreated']);
+    assert.deepEqual(router.setWeight(weightIntent(10), observedObjects([], none)), [], 'nothing written where no version is served');
+  });
+
+  it('writes the first version the API server serves: v1alpha2 (integer weights) where v1alpha1 is not served', () => {
+    const router = smi.routerFor(rollout({}));
+    const observed = observedObjects([], ['TrafficSplit.split.smi-spec.io/v1alpha1']);
+    assert.deepEqual(router.problems(weightIntent(10), observed), []);
+    const write = router.setWeight(weightIntent(10), observed)[0];
+    assert.ok(write?.type === 'apply');
+    assert.equal(write.target.apiVersion, 'split.smi-spec.io/v1alpha2');
+    assert.deepEqual((write.object as { spec: { backends: unknown[] } }).spec.backends, [{ service: 'web-canary', weight: 10 }, { service: 'web-stable', weight: 90 }]);
+    // Read back in v1alpha1's shape (quantities) by another version's informer, it is the same split: steady.
+    const asRead = { ...write.object, apiVersion: 'split.smi-spec.io/v1alpha2', spec: { service: 'web-stable', backends: [{ service: 'web-canary', weight: '10' }, { service: 'web-stable', weight: '90' }] } };
+    assert.deepEqual(router.setWeight(weightIntent(10), observedObjects([asRead], ['TrafficSplit.split.smi-spec.io/v1alpha1'])), []);
   });
 });
