@@ -6,6 +6,7 @@ import type { KubeObject } from '../runtime/objects.ts';
 import { routedObjectKey } from '../traffic/router.ts';
 import { podTemplateHash } from './hash.ts';
 import { Simulation } from './simulate.ts';
+import { planTimeline } from './timeline.ts';
 import { testRollout } from './testing.ts';
 
 // A traffic-routed canary, planned pass by pass against a simulated HTTPRoute: the pods follow
@@ -248,5 +249,16 @@ describe('traffic-routed canary, endpoints', () => {
     sim.endpoints.set('web-canary', [{ pod: `web-${next}-x7k2p`, ready: true }]);
     sim.settle();
     assert.deepEqual(weights(sim), { 'web-stable': 90, 'web-canary': 10 });
+  });
+});
+
+describe('minPodsPerReplicaSet above spec.replicas', () => {
+  it('is capped at spec.replicas, as in Argo Rollouts, so the canary can be promoted at full weight', () => {
+    const rollout = testRollout({
+      replicas: 1,
+      strategy: { canary: { canaryService: 'web-canary', stableService: 'web-stable', minPodsPerReplicaSet: 2, trafficRouting: { gatewayAPI: { httpRoute: 'web' } }, steps: [{ setWeight: 40 }, { pause: { duration: '10s' } }] } },
+    });
+    const rows = planTimeline(rollout).rows.map((r) => `${r.action}: ${String(r.replicas.stable)}/${String(r.replicas.canary)} at ${String(r.weight)}`);
+    assert.deepEqual(rows.slice(1), ['setWeight: 40: 1/1 at 40', 'pause: 10s: 1/1 at 40', 'complete: 0/1 at 100']);
   });
 });

@@ -293,13 +293,17 @@ export function trafficRoutedCanaryReplicas(
   if (!Number.isSafeInteger(maxWeight) || maxWeight <= 0) {
     throw new RangeError(`maxWeight must be a positive integer, got ${String(maxWeight)}`);
   }
-  return atLeastMinPods(Math.ceil((weight * replicas) / maxWeight), minPodsPerReplicaSet);
+  return atLeastMinPods(Math.ceil((weight * replicas) / maxWeight), minPodsPerReplicaSet, replicas);
 }
 
-function atLeastMinPods(count: number, minPods: number | undefined): number {
+/**
+ * A non-zero count raised to minPodsPerReplicaSet, which is capped at spec.replicas as in Argo Rollouts: more canary
+ * pods than replicas at full weight would never let the canary be promoted.
+ */
+function atLeastMinPods(count: number, minPods: number | undefined, replicas: number): number {
   if (count === 0 || minPods === undefined) return count;
   assertCount(minPods, 'minPodsPerReplicaSet');
-  return Math.max(count, minPods);
+  return Math.max(count, Math.min(minPods, replicas));
 }
 
 export interface TrafficRoutedInput {
@@ -344,8 +348,8 @@ export function trafficRoutedReplicaCounts(input: TrafficRoutedInput): CanaryCou
     }
   }
   return {
-    canary: atLeastMinPods(canary, minPodsPerReplicaSet),
-    stable: atLeastMinPods(stable, minPodsPerReplicaSet),
+    canary: atLeastMinPods(canary, minPodsPerReplicaSet, replicas),
+    stable: atLeastMinPods(stable, minPodsPerReplicaSet, replicas),
   };
 }
 
