@@ -211,7 +211,8 @@ describe('Rollout CRDs', () => {
     );
     assert.equal(nodeAt(schema, 'spec.replicas').minimum, 0);
     assert.equal(nodeAt(schema, 'spec.strategy.canary.steps[].setWeight').minimum, 0);
-    assert.equal(nodeAt(schema, 'spec.strategy.canary.steps[]').maxProperties, 1);
+    assert.equal(nodeAt(schema, 'spec.strategy.canary.steps[]').minProperties, 1);
+    assert.equal(nodeAt(schema, 'spec.strategy.canary.steps[]').maxProperties, undefined, 'a step may combine fields, as Argo accepts');
     assert.deepEqual(nodeAt(schema, 'spec.strategy.blueGreen').required, ['activeService']);
     assert.deepEqual(nodeAt(schema, 'spec').required, undefined);
     assert.deepEqual(schema.required, ['spec']);

@@ -196,7 +196,9 @@ export const CanaryStep = Type.Object(
     setMirrorRoute: Optional(SetMirrorRoute),
     plugin: Optional(PluginStep),
   },
-  { minProperties: 1, maxProperties: 1, errorMessage: `a step must set exactly one of ${canaryStepKinds.join(', ')}` },
+  // Argo accepts several fields in one step (its APISIX example: setCanaryScale, setHeaderRoute and pause): each
+  // takes effect, and the step completes as the first of pause, setCanaryScale, setWeight, ... does.
+  { minProperties: 1, errorMessage: `a step must set at least one of ${canaryStepKinds.join(', ')}` },
 );
 
 // ---------------------------------------------------------------------------------------------------------------

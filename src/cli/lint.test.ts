@@ -28,10 +28,10 @@ describe('lint', () => {
     assert.deepEqual(result, { findings: [], rollouts: 1, analysis: 0 });
   });
 
-  it('a step with two fields and a weight out of range, at their lines', () => {
-    assert.deepEqual(lines(canary('      - setWeight: 120\n      - setWeight: 20\n        pause: {}\n')), [
+  it('an empty step and a weight out of range, at their lines; a step with two fields is fine', () => {
+    assert.deepEqual(lines(canary('      - setWeight: 120\n      - {}\n      - setWeight: 20\n        pause: {}\n')), [
       'r.yaml:17:9: error: Rollout "web": spec.strategy.canary.steps[0].setWeight: setWeight must not exceed trafficRouting.maxTrafficWeight (100 unless set)',
-      'r.yaml:18:9: error: Rollout "web": spec.strategy.canary.steps[1]: a step must set exactly one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin',
+      'r.yaml:18:9: error: Rollout "web": spec.strategy.canary.steps[1]: a step must set at least one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { scaleDownDeadlineAnnotation } from '../api/labels.ts';
 import type { KubeObject } from '../runtime/objects.ts';
 import { routedObjectKey } from '../traffic/router.ts';
 import { podTemplateHash } from './hash.ts';
+import { canaryScaleAt, managedRoutesAt } from './canary-traffic.ts';
 import { Simulation } from './simulate.ts';
 import { planTimeline } from './timeline.ts';
 import { testRollout } from './testing.ts';
@@ -260,5 +261,14 @@ describe('minPodsPerReplicaSet above spec.replicas', () => {
     });
     const rows = planTimeline(rollout).rows.map((r) => `${r.action}: ${String(r.replicas.stable)}/${String(r.replicas.canary)} at ${String(r.weight)}`);
     assert.deepEqual(rows.slice(1), ['setWeight: 40: 1/1 at 40', 'pause: 10s: 1/1 at 40', 'complete: 0/1 at 100']);
+  });
+});
+
+describe('a step that sets several fields', () => {
+  it('holds its header route and canary scale while it pauses, as Argo Rollouts does', () => {
+    const steps: CanaryStep[] = [{ setCanaryScale: { replicas: 1 }, setHeaderRoute: { name: 'beta', match: [{ headerName: 'x', headerValue: { exact: '1' } }] }, pause: {} }, { setWeight: 50 }];
+    assert.deepEqual(managedRoutesAt(steps, 0).headerRoutes.map((r) => r.name), ['beta']);
+    assert.deepEqual(canaryScaleAt(steps, 0), { replicas: 1 });
+    assert.deepEqual(managedRoutesAt([{ setWeight: 10 }, ...steps], 0).headerRoutes, [], 'not before the step');
   });
 });

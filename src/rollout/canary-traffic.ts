@@ -27,11 +27,14 @@ export function canaryScaleAt(steps: readonly CanaryStep[], index: number): SetC
   return scale;
 }
 
-/** The managed routes in force once the steps before `index` are done, later steps replacing earlier ones by name. */
+/**
+ * The managed routes in force at step `index`: those of the steps up to it, later steps replacing earlier ones by
+ * name (a step that also pauses holds its route while it waits, as in Argo Rollouts).
+ */
 export function managedRoutesAt(steps: readonly CanaryStep[], index: number): { headerRoutes: HeaderRoute[]; mirrorRoutes: MirrorRoute[] } {
   const headers = new Map<string, HeaderRoute>();
   const mirrors = new Map<string, MirrorRoute>();
-  for (const step of steps.slice(0, Math.min(index, steps.length))) {
+  for (const step of steps.slice(0, Math.min(index + 1, steps.length))) {
     const header = step.setHeaderRoute;
     if (header?.name !== undefined) {
       if (header.match === undefined || header.match.length === 0) headers.delete(header.name);

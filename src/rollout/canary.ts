@@ -158,19 +158,9 @@ function runSteps(ctx: PlanContext, canary: CanaryStrategy, state: StepState, an
     const step = steps[index];
     if (step === undefined) break;
     const label = `Rollout step ${index + 1}/${steps.length} completed`;
-    if (step.setWeight !== undefined) {
-      const reached = routing === undefined ? setWeightDone(ctx, step.setWeight, state) : routedWeightReached(ctx, canary, routing, step.setWeight);
-      if (!reached) break;
-      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setWeight: ${step.setWeight})`);
-    } else if (step.setCanaryScale !== undefined && routing !== undefined) {
-      if (!canaryScaleReached(ctx, state.newRS, step.setCanaryScale, currentSetWeight(steps, index), maxWeightOf(routing))) break;
-      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setCanaryScale)`);
-    } else if (step.setHeaderRoute !== undefined && routing !== undefined) {
-      // The route is written in this pass, with the routes of the steps before it (managedRoutesAt).
-      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setHeaderRoute: ${step.setHeaderRoute.name ?? ''})`);
-    } else if (step.setMirrorRoute !== undefined && routing !== undefined) {
-      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setMirrorRoute: ${step.setMirrorRoute.name})`);
-    } else if (step.pause !== undefined) {
+    // A step may set several fields (Argo accepts it): each takes effect, and the step completes as the first of
+    // pause, setCanaryScale, setWeight, analysis, setHeaderRoute, setMirrorRoute does — Argo's order.
+    if (step.pause !== undefined) {
       const duration = step.pause.duration;
       const describe = duration === undefined ? 'pause' : `pause: ${formatDuration(parseDuration(duration))}`;
       if (ctx.pauseLiftedByUser) {
@@ -189,9 +179,21 @@ function runSteps(ctx: PlanContext, canary: CanaryStrategy, state: StepState, an
         ctx.event('Normal', 'RolloutStepCompleted', `${label} (${describe})`);
         ctx.clearPause();
       }
+    } else if (step.setCanaryScale !== undefined && routing !== undefined) {
+      if (!canaryScaleReached(ctx, state.newRS, step.setCanaryScale, currentSetWeight(steps, index), maxWeightOf(routing))) break;
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setCanaryScale)`);
+    } else if (step.setWeight !== undefined) {
+      const reached = routing === undefined ? setWeightDone(ctx, step.setWeight, state) : routedWeightReached(ctx, canary, routing, step.setWeight);
+      if (!reached) break;
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setWeight: ${step.setWeight})`);
     } else if (step.analysis !== undefined) {
       if (analysis.step(index, step.analysis) !== 'done') break;
       ctx.event('Normal', 'RolloutStepCompleted', `${label} (analysis)`);
+    } else if (step.setHeaderRoute !== undefined && routing !== undefined) {
+      // The route is written in this pass, with the routes of the steps up to it (managedRoutesAt).
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setHeaderRoute: ${step.setHeaderRoute.name ?? ''})`);
+    } else if (step.setMirrorRoute !== undefined && routing !== undefined) {
+      ctx.event('Normal', 'RolloutStepCompleted', `${label} (setMirrorRoute: ${step.setMirrorRoute.name})`);
     } else {
       // Validation rejects the other step kinds until they are implemented; never skip a step silently.
       break;

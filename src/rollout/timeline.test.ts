@@ -209,7 +209,7 @@ describe('planTimeline', () => {
   });
 
   it('rejects invalid specs naming the fields', () => {
-    const invalid = rollout({ canary: { steps: [{ setWeight: 20, pause: {} }, { pause: { duration: 'soon' } }] } });
+    const invalid = rollout({ canary: { steps: [{}, { pause: { duration: 'soon' } }] } });
     assert.throws(() => planTimeline(invalid), (error: unknown) => {
       assert.ok(error instanceof InvalidRolloutError);
       assert.deepEqual(error.issues.map((i) => i.field), ['spec.strategy.canary.steps[0]', 'spec.strategy.canary.steps[1].pause.duration']);

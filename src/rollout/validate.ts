@@ -136,8 +136,8 @@ function validateTrafficRouting(rollout: Rollout, canary: CanaryStrategy, add: (
 
 function validateStep(step: CanaryStep, field: string, maxWeight: number, add: (field: string, message: string) => void): void {
   const set = Object.keys(step).filter((k) => (step as Record<string, unknown>)[k] !== undefined);
-  if (set.length !== 1) {
-    add(field, set.length === 0 ? 'a step must set one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin' : `a step must set exactly one field, found ${set.join(' and ')}`);
+  if (set.length === 0) {
+    add(field, 'a step must set at least one of setWeight, pause, setCanaryScale, analysis, experiment, setHeaderRoute, setMirrorRoute, plugin');
     return;
   }
   if (step.setWeight !== undefined && (step.setWeight < 0 || step.setWeight > maxWeight)) {

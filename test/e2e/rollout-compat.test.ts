@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { aviaryGroup, argoprojGroup } from '../../src/api/groups.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { applyYaml } from '../support/kube.ts';
@@ -10,7 +10,7 @@ import { startTestController } from '../support/controller.ts';
 import { TestNamespace } from '../support/namespace.ts';
 import { installFixtureCrds } from '../support/fixture-crds.ts';
 
-before(() => installFixtureCrds(['ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml', 'istio-virtualservices.yaml', 'istio-destinationrules.yaml', 'smi-trafficsplits.yaml']));
+before(() => installFixtureCrds(['apisix-routes.yaml', 'ambassador-mappings.yaml', 'appmesh-virtualservices.yaml', 'appmesh-virtualrouters.yaml', 'appmesh-virtualnodes.yaml', 'istio-virtualservices.yaml', 'istio-destinationrules.yaml', 'smi-trafficsplits.yaml']));
 
 describe('compatibility mode (--compat argo)', () => {
   const suite = useRolloutSuite('ro-compat', { dumpKinds: [['argoproj.io/v1alpha1', 'Rollout'], ['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']], groups: [aviaryGroup, argoprojGroup] });
@@ -230,5 +230,49 @@ spec:
       assert.equal(paused.status?.canary?.weights?.stable.weight, 70, name);
       assert.ok((paused.status.conditions ?? []).every((c) => c.type !== 'InvalidSpec'), `${name}: ${JSON.stringify(paused.status.conditions)}`);
     }
+  });
+
+  it('runs Argo\'s APISIX shape unmodified: one step sets the canary scale and a header route and pauses', async () => {
+    const objects = ns.kc.makeApiClient(CustomObjectsApi);
+    await applyYaml(ns.kc, `${routedServices('c-apx')}---
+apiVersion: apisix.apache.org/v2
+kind: ApisixRoute
+metadata: { name: c-apx }
+spec:
+  http: [{ name: c-apx, match: { paths: [/*] }, backends: [{ serviceName: c-apx-stable, servicePort: 80, weight: 100 }, { serviceName: c-apx-canary, servicePort: 80, weight: 0 }] }]
+---
+${routedCanaryManifest('c-apx', `        apisix: { route: { name: c-apx, rules: [c-apx] } }
+        managedRoutes: [{ name: set-header }]`, `        - setCanaryScale: { replicas: 1 }
+          setHeaderRoute: { name: set-header, match: [{ headerName: trace, headerValue: { exact: debug } }] }
+          pause: {}
+        - setWeight: 50
+        - pause: {}`, 'argoproj.io')}`, ns.name);
+    const read = async (): Promise<Rollout> =>
+      (await objects.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'c-apx' })) as Rollout;
+    const route = async (name: string): Promise<{ spec: { http: { backends: { serviceName: string; weight?: number }[] }[] } } | undefined> =>
+      (await objects.getNamespacedCustomObject({ group: 'apisix.apache.org', version: 'v2', plural: 'apisixroutes', namespace: ns.name, name }).catch(() => undefined)) as never;
+    await ns.waitFor('c-apx to be Healthy', async () => (await read()).status?.phase === 'Healthy');
+    await objects.patchNamespacedCustomObject(
+      { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'c-apx', body: { spec: { template: { spec: { containers: [{ name: 'app', image: 'lab/echo:v2' }] } } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const paused = await ns.waitFor('the first step to pause', async () => {
+      const r = await read();
+      return r.status?.phase === 'Paused' && r.status.currentStepIndex === 0 ? r : undefined;
+    });
+    const header = await ns.waitFor('the header route\'s ApisixRoute while the step pauses', () => route('set-header'));
+    assert.deepEqual(header.spec.http[0]?.backends.map((b) => [b.serviceName, b.weight]), [['c-apx-canary', 100]]);
+    const apps = ns.kc.makeApiClient(AppsV1Api);
+    await ns.waitFor('one canary pod (setCanaryScale)', async () => (await apps.listNamespacedReplicaSet({ namespace: ns.name })).items
+      .some((rs) => rs.metadata?.labels?.['rollouts-pod-template-hash'] === paused.status?.currentPodHash && rs.spec?.replicas === 1));
+    await objects.patchNamespacedCustomObjectStatus(
+      { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace: ns.name, name: 'c-apx', body: { status: { pauseConditions: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await ns.waitFor('the next pause at 50%', async () => {
+      const r = await read();
+      return r.status?.phase === 'Paused' && r.status.currentStepIndex === 2 && r.status.canary?.weights?.canary.weight === 50;
+    });
+    assert.deepEqual((await route('c-apx'))?.spec.http[0]?.backends.map((b) => b.weight), [50, 50]);
   });
 });
