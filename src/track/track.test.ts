@@ -50,4 +50,37 @@ describe('track() on the runtime: timers run on the given Clock', () => {
     assert.equal(result.outcome, 'not-found');
     assert.match(result.message, /Deployment "missing" not found in namespace ns/);
   });
+
+  it('ends cleanly when the run is over while a target\'s watches are still listing', async () => {
+    const held: { end: () => void }[] = [];
+    const slow = { ...deployment, metadata: { ...deployment.metadata, name: 'slow', namespace: 'slow', uid: 'd2' } };
+    api.routes.set('/apis/apps/v1/namespaces/slow/deployments/slow', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(slow));
+    });
+    // Every list of the namespace hangs: the run times out while all of them are in flight.
+    for (const path of ['/apis/apps/v1/namespaces/slow/deployments', '/api/v1/namespaces/slow/events', '/api/v1/namespaces/slow/pods', '/apis/apps/v1/namespaces/slow/replicasets']) {
+      api.routes.set(path, (_req, res) => { held.push(res); });
+    }
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const clock = new FakeClock();
+      const tracking = track([{ kind: 'deploy', name: 'slow' }], { kubeConfig: api.connection, namespace: 'slow', timeoutMs: 60_000, logs: false, clock });
+      for await (const e of tracking.events) if (e.type === 'resolved') {
+        await api.received('/api/v1/namespaces/slow/pods');
+        clock.advance(60_000);
+      }
+      const result = await tracking.result;
+      assert.equal(result.outcome, 'timeout', result.message);
+      // Unhandled rejections are reported on a later turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(unhandled.map(String), [], 'every watch still listing rejects with a handler');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      for (const res of held) res.end();
+    }
+  });
 });
+

@@ -227,11 +227,13 @@ class Session {
       default:
         break;
     }
-    const informers: Informers = { main: await main, events: await events };
-    if (pods !== undefined) informers.pods = await pods;
-    if (replicaSets !== undefined) informers.replicaSets = await replicaSets;
-    const revs = await revisions;
-    if (revs !== undefined) informers.revisions = revs;
+    // Awaited together: when the run ends while they are being set up, every one of them rejects, and each rejection
+    // must have a handler (one awaited after another would leave the rest unhandled).
+    const [mainWatch, eventWatch, podWatch, replicaSetWatch, revisionWatch] = await Promise.all([main, events, pods, replicaSets, revisions]);
+    const informers: Informers = { main: mainWatch, events: eventWatch };
+    if (podWatch !== undefined) informers.pods = podWatch;
+    if (replicaSetWatch !== undefined) informers.replicaSets = replicaSetWatch;
+    if (revisionWatch !== undefined) informers.revisions = revisionWatch;
     return informers;
   }
 
