@@ -187,3 +187,6 @@ export type CanarySpec = Static<typeof CanarySpec>;
 export type CanaryService = Static<typeof CanaryService>;
 export type CanaryAnalysis = Static<typeof CanaryAnalysis>;
 export type CanaryStatus = Static<typeof CanaryStatus>;
+export type CanaryMetric = Static<typeof CanaryMetric>;
+export type CanaryWebhook = Static<typeof CanaryWebhook>;
+export type CanaryAlert = Static<typeof CanaryAlert>;
