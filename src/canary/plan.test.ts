@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Canary, CanaryAnalysis } from '../api/canary.ts';
+import { planCanaryPass, releaseFingerprint, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
+
+function canary(analysis: CanaryAnalysis, extra: Partial<Canary['spec']> = {}): Canary {
+  return {
+    apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'podinfo', namespace: 'test' },
+    spec: { targetRef: { kind: 'Deployment', name: 'podinfo' }, service: { port: 9898 }, analysis: { interval: '10s', threshold: 2, ...analysis }, ...extra },
+  };
+}
+
+/** Runs passes as the controller would, applying each plan's status; each pass may override what it observed. */
+class Run {
+  canary: Canary;
+  fingerprint: string;
+  plans: CanaryPassPlan[] = [];
+  constructor(c: Canary, fingerprint = 'v1') {
+    this.canary = c;
+    this.fingerprint = fingerprint;
+  }
+  pass(overrides: Partial<CanaryPassInput> = {}): CanaryPassPlan {
+    const plan = planCanaryPass({
+      canary: this.canary, fingerprint: this.fingerprint, primary: { state: 'ready' }, target: { state: 'ready' },
+      analysisDue: true, gates: {}, analysis: {}, now: `2026-12-03T12:00:${String(this.plans.length).padStart(2, '0')}Z`, ...overrides,
+    });
+    this.canary = { ...this.canary, status: plan.status };
+    this.plans.push(plan);
+    return plan;
+  }
+  /** Passes until the phase is `phase` (at most `limit`), returning the weights the canary went through. */
+  until(phase: string, overrides: Partial<CanaryPassInput> = {}, limit = 30): number[] {
+    const weights: number[] = [];
+    for (let i = 0; i < limit && this.canary.status?.phase !== phase; i++) {
+      const plan = this.pass(overrides);
+      if (plan.routes !== undefined) weights.push(plan.routes.canaryWeight);
+    }
+    assert.equal(this.canary.status?.phase, phase, `reached ${phase}: ${JSON.stringify(this.plans.at(-1)?.events)}`);
+    return weights;
+  }
+  get phase(): string | undefined { return this.canary.status?.phase; }
+  get messages(): string[] { return this.plans.flatMap((p) => p.events.map((e) => e.message)); }
+}
+
+function initialized(c: Canary): Run {
+  const run = new Run(c);
+  assert.equal(run.pass({ primary: undefined }).status.phase, 'Initializing', 'waits for the primary');
+  run.until('Initialized');
+  return run;
+}
+
+describe('the Canary pass planner', () => {
+  it('initialises: primary synced, all traffic on it, the target at zero, both specs recorded', () => {
+    const run = new Run(canary({ stepWeight: 20, maxWeight: 60 }));
+    const first = run.pass({ primary: { state: 'waiting', message: 'rolling' } });
+    assert.deepEqual([first.status.phase, first.actions, first.routes], ['Initializing', [{ type: 'syncPrimary' }], { primaryWeight: 100, canaryWeight: 0, mirrored: false }]);
+    const done = run.pass();
+    assert.equal(done.status.phase, 'Initialized');
+    assert.deepEqual(done.actions, [{ type: 'syncPrimary' }, { type: 'scaleTarget', to: 'zero' }]);
+    assert.deepEqual([done.status.lastAppliedSpec, done.status.lastPromotedSpec], ['v1', 'v1']);
+    assert.deepEqual(done.events.map((e) => e.message), ['Initialization done! podinfo.test']);
+    assert.deepEqual(run.pass().events, [], 'nothing to do without a new release');
+  });
+
+  it('a good release: scaled up, weights 20/40/60, promoted, finalised, post-rollout hooks', () => {
+    const run = initialized(canary({ stepWeight: 20, maxWeight: 60 }));
+    run.fingerprint = 'v2';
+    const detected = run.pass();
+    assert.deepEqual([detected.status.phase, detected.actions], ['Progressing', [{ type: 'scaleTarget', to: 'up' }]]);
+    const weights = run.until('Promoting');
+    assert.deepEqual(weights, [20, 40, 60]);
+    const promoting = run.pass();
+    assert.deepEqual([promoting.actions, promoting.routes?.primaryWeight, promoting.status.phase], [[{ type: 'syncPrimary' }], 100, 'Finalising']);
+    const finished = run.pass();
+    assert.deepEqual([finished.status.phase, finished.actions, finished.hooks, finished.status.lastPromotedSpec], ['Succeeded', [{ type: 'scaleTarget', to: 'zero' }], ['post-rollout'], 'v2']);
+    assert.ok(run.messages.includes('Advance podinfo.test canary weight 40'));
+    assert.ok(run.messages.includes('Promotion completed! Scaling down podinfo.test'));
+  });
+
+  it('a bad release is rolled back once failed checks reach the threshold; the same spec is not retried', () => {
+    const run = initialized(canary({ stepWeight: 10 }));
+    run.fingerprint = 'v2';
+    run.pass();
+    run.pass();
+    assert.equal(run.canary.status?.canaryWeight, 10);
+    const halt = run.pass({ analysis: { failure: 'Halt podinfo.test advancement request-success-rate 80% < 99%' } });
+    assert.deepEqual([halt.status.phase, halt.status.failedChecks, halt.routes], ['Progressing', 1, undefined], 'one failure holds the weight');
+    const failed = run.pass({ analysis: { failure: 'Halt podinfo.test advancement request-success-rate 75% < 99%' } });
+    assert.deepEqual([failed.status.phase, failed.routes?.canaryWeight, failed.actions, failed.hooks], ['Failed', 0, [{ type: 'scaleTarget', to: 'zero' }], ['post-rollout']]);
+    assert.ok(failed.events.some((e) => e.message === 'Canary failed! Scaling down podinfo.test'));
+    assert.equal(run.pass().status.phase, 'Failed', 'stays failed until a new release');
+  });
+
+  it('a newer release while one runs restarts the analysis from weight 0', () => {
+    const run = initialized(canary({ stepWeight: 25 }));
+    run.fingerprint = 'v2';
+    run.until('Progressing');
+    run.pass();
+    run.fingerprint = 'v3';
+    const restarted = run.pass();
+    assert.deepEqual([restarted.status.phase, restarted.status.canaryWeight, restarted.routes?.canaryWeight, restarted.status.lastAppliedSpec], ['Progressing', 0, 0, 'v3']);
+    assert.ok(restarted.events[0]?.message.startsWith('New revision detected! Restarting analysis'));
+  });
+
+  it('gates: confirm-rollout holds in Waiting, confirm-traffic-increase holds the weight, confirm-promotion waits in WaitingPromotion, a rollback hook rolls back', () => {
+    const run = initialized(canary({ stepWeight: 50 }));
+    run.fingerprint = 'v2';
+    assert.equal(run.pass({ gates: { confirmRollout: false } }).status.phase, 'Waiting');
+    assert.equal(run.pass({ gates: { confirmRollout: true } }).status.phase, 'Progressing');
+    assert.equal(run.pass({ gates: { confirmTrafficIncrease: false } }).routes, undefined);
+    run.pass();
+    run.pass();
+    assert.equal(run.canary.status?.canaryWeight, 100);
+    assert.equal(run.pass({ gates: { confirmPromotion: false } }).status.phase, 'WaitingPromotion');
+    assert.equal(run.pass({ gates: { rollback: true } }).status.phase, 'Failed');
+  });
+
+  it('blue-green counts iterations, then sends all traffic to the canary and promotes; skipAnalysis promotes at once; a stuck canary rolls back', () => {
+    const bg = initialized(canary({ iterations: 3 }));
+    bg.fingerprint = 'v2';
+    bg.until('Progressing');
+    bg.until('Promoting');
+    assert.equal(bg.canary.status?.iterations, 3);
+    assert.equal(bg.plans.at(-1)?.routes?.canaryWeight, 100);
+
+    const skip = initialized(canary({ stepWeight: 10 }, { skipAnalysis: true }));
+    skip.fingerprint = 'v2';
+    skip.pass();
+    assert.equal(skip.pass().status.phase, 'Promoting');
+
+    const stuck = initialized(canary({ stepWeight: 10 }));
+    stuck.fingerprint = 'v2';
+    stuck.pass();
+    assert.equal(stuck.pass({ target: { state: 'stuck', message: 'deployment "podinfo" exceeded its progress deadline' } }).status.phase, 'Failed');
+  });
+
+  it('no analysis is run before the interval, nor while the canary is rolling out; suspend does nothing', () => {
+    const run = initialized(canary({ stepWeight: 10 }));
+    run.fingerprint = 'v2';
+    run.pass();
+    assert.deepEqual([run.pass({ analysisDue: false }).routes, run.pass({ target: { state: 'waiting', message: 'rolling' } }).routes], [undefined, undefined]);
+    const suspended = new Run(canary({ stepWeight: 10 }, { suspend: true }));
+    assert.deepEqual(suspended.pass(), { status: {}, actions: [], hooks: [], events: [], needs: { confirmRollout: false, confirmTrafficIncrease: false, confirmPromotion: false, rollback: false, analysis: false } });
+  });
+
+  it('the fingerprint follows the template and the tracked configs, not key order', () => {
+    const a = releaseFingerprint({ metadata: { labels: { app: 'a', tier: 'x' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } }, { 'configmap/c': '1' });
+    const b = releaseFingerprint({ spec: { containers: [{ image: 'i:1', name: 'c' }] }, metadata: { labels: { tier: 'x', app: 'a' } } }, { 'configmap/c': '1' });
+    assert.equal(a, b);
+    assert.notEqual(a, releaseFingerprint({ metadata: { labels: { app: 'a', tier: 'x' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } }, { 'configmap/c': '2' }));
+  });
+});

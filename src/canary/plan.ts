@@ -1,0 +1,229 @@
+/**
+ * One pass of a Flagger-shaped Canary's state machine, decided purely: from the Canary, the readiness of its target
+ * and primary, the release's fingerprint and the results of this pass's gates and checks, the status it ends with,
+ * the routing it wants, what the executor must do to the workloads, the hooks to call and the Events to record.
+ * The executor gathers the inputs (reads, webhook calls, metric queries) and applies the plan; nothing here does I/O.
+ *
+ * Phases and transitions follow Flagger (docs/canary.md): Initializing → Initialized; a new release: Progressing
+ * (weighted steps, or iterations for blue-green and A/B) → Promoting → Finalising → Succeeded; failed checks up to
+ * the threshold, a stuck canary or a rollback hook: Failed. Unlike Flagger, a pass runs on every observed change;
+ * the analysis interval only spaces the analyses (`analysisDue`).
+ */
+import { createHash } from 'node:crypto';
+import type { Canary, CanaryPhase, CanaryStatus } from '../api/canary.ts';
+import type { PodTemplateSpec } from '../api/kubernetes.ts';
+import type { DeepReadonly } from '../runtime/objects.ts';
+import { advance, analysisThreshold, canaryStrategy, promotionPrimaryWeights, totalWeight, type CanaryRoutes } from './analysis-settings.ts';
+import type { Readiness } from './readiness.ts';
+
+/** What this pass observed and gathered. */
+export interface CanaryPassInput {
+  canary: DeepReadonly<Canary>;
+  /** The release's fingerprint: the target's pod template and tracked configs (releaseFingerprint). */
+  fingerprint: string;
+  /** Readiness of the primary (undefined: it does not exist yet) and of the target (the canary's pods). */
+  primary: Readiness | undefined;
+  target: Readiness;
+  /** Whether an analysis is due in this pass (the interval passed since the last one). */
+  analysisDue: boolean;
+  /** Gates of this pass: false when a hook of that type refused; true or undefined (no such hooks) let it pass. */
+  gates: { confirmRollout?: boolean; confirmTrafficIncrease?: boolean; confirmPromotion?: boolean; rollback?: boolean };
+  /** This pass's analysis, when one was due: its first failure, or none. */
+  analysis?: { failure?: string | undefined } | undefined;
+  now: string;
+}
+
+export type CanaryAction =
+  /** Create or update `<target>-primary` from the target's template (init and promotion). */
+  | { type: 'syncPrimary' }
+  /** The target (the canary's pods) scaled up to run the release, or down to zero between releases. */
+  | { type: 'scaleTarget'; to: 'up' | 'zero' };
+
+export interface CanaryPassPlan {
+  status: CanaryStatus;
+  /** The routing wanted; undefined leaves it as it is. */
+  routes?: CanaryRoutes | undefined;
+  actions: CanaryAction[];
+  /** Hooks to call after the status is written (post-rollout). */
+  hooks: ('post-rollout')[];
+  events: { type: 'Normal' | 'Warning'; message: string }[];
+  /** Which gates and checks this pass consulted: the executor gathers them for the next pass in the same state. */
+  needs: { confirmRollout: boolean; confirmTrafficIncrease: boolean; confirmPromotion: boolean; rollback: boolean; analysis: boolean };
+}
+
+const activePhases: readonly string[] = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
+
+/** The fingerprint of a release: the target's pod template and its tracked configs' checksums. */
+export function releaseFingerprint(template: DeepReadonly<PodTemplateSpec> | undefined, trackedConfigs: Readonly<Record<string, string>>): string {
+  const stable = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(stable);
+    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).sort().map((k) => [k, stable((value as Record<string, unknown>)[k])]));
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(stable({ template: template ?? null, configs: trackedConfigs }))).digest('hex').slice(0, 16);
+}
+
+export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
+  const { canary } = input;
+  const name = `${canary.metadata.name ?? ''}.${canary.metadata.namespace ?? ''}`;
+  const status: CanaryStatus = structuredClone({ ...canary.status }) as CanaryStatus;
+  const plan: CanaryPassPlan = {
+    status, actions: [], hooks: [], events: [],
+    needs: { confirmRollout: false, confirmTrafficIncrease: false, confirmPromotion: false, rollback: false, analysis: false },
+  };
+  const phase = status.phase ?? 'Initializing';
+  const setPhase = (next: CanaryPhase): void => {
+    if (status.phase !== next) status.lastTransitionTime = input.now;
+    status.phase = next;
+  };
+  const event = (message: string, type: 'Normal' | 'Warning' = 'Normal'): void => { plan.events.push({ type, message }); };
+  const routesNow = (): CanaryRoutes => ({ primaryWeight: totalWeight - (status.canaryWeight ?? 0), canaryWeight: status.canaryWeight ?? 0, mirrored: false });
+  const resetRun = (): void => {
+    status.canaryWeight = 0;
+    status.failedChecks = 0;
+    status.iterations = 0;
+  };
+
+  if (canary.spec.suspend === true) return plan;
+
+  // Initialisation: a primary serving the target's template, all traffic on it, the target scaled to zero.
+  if (phase === 'Initializing' || input.primary === undefined) {
+    plan.actions.push({ type: 'syncPrimary' });
+    plan.routes = { primaryWeight: totalWeight, canaryWeight: 0, mirrored: false };
+    if (input.primary?.state !== 'ready') {
+      setPhase('Initializing');
+      return plan;
+    }
+    plan.actions.push({ type: 'scaleTarget', to: 'zero' });
+    setPhase('Initialized');
+    resetRun();
+    status.lastAppliedSpec = input.fingerprint;
+    status.lastPromotedSpec = input.fingerprint;
+    event(`Initialization done! ${name}`);
+    return plan;
+  }
+
+  const newRelease = input.fingerprint !== status.lastAppliedSpec;
+  const active = activePhases.includes(phase);
+
+  if (!active) {
+    if (!newRelease || input.fingerprint === status.lastPromotedSpec) {
+      // Nothing new (a release equal to the promoted one is not a release).
+      if (newRelease) status.lastAppliedSpec = input.fingerprint;
+      return plan;
+    }
+    plan.needs.confirmRollout = true;
+    if (input.gates.confirmRollout === false) {
+      if (phase !== 'Waiting') event(`Halt ${name} advancement waiting for approval confirm-rollout`, 'Warning');
+      setPhase('Waiting');
+      return plan;
+    }
+    event(`New revision detected! Scaling up ${name}`);
+    plan.actions.push({ type: 'scaleTarget', to: 'up' });
+    status.lastAppliedSpec = input.fingerprint;
+    resetRun();
+    setPhase('Progressing');
+    plan.routes = { primaryWeight: totalWeight, canaryWeight: 0, mirrored: false };
+    return plan;
+  }
+
+  // A newer release while one runs: back to the primary and start over.
+  if (newRelease && (phase === 'Progressing' || phase === 'WaitingPromotion')) {
+    event(`New revision detected! Restarting analysis for ${name}`);
+    status.lastAppliedSpec = input.fingerprint;
+    resetRun();
+    setPhase('Progressing');
+    plan.routes = { primaryWeight: totalWeight, canaryWeight: 0, mirrored: false };
+    return plan;
+  }
+
+  const rollback = (reason: string): CanaryPassPlan => {
+    event(reason, 'Warning');
+    event(`Canary failed! Scaling down ${name}`, 'Warning');
+    plan.routes = { primaryWeight: totalWeight, canaryWeight: 0, mirrored: false };
+    plan.actions.push({ type: 'scaleTarget', to: 'zero' });
+    status.canaryWeight = 0;
+    setPhase('Failed');
+    plan.hooks.push('post-rollout');
+    return plan;
+  };
+
+  if (phase === 'Promoting') {
+    plan.actions.push({ type: 'syncPrimary' });
+    const weights = promotionPrimaryWeights(canary, status.canaryWeight ?? 0);
+    const primaryWeight = weights[0] ?? totalWeight;
+    plan.routes = { primaryWeight, canaryWeight: totalWeight - primaryWeight, mirrored: false };
+    status.canaryWeight = totalWeight - primaryWeight;
+    if (primaryWeight >= totalWeight) {
+      event('Routing all traffic to primary');
+      setPhase('Finalising');
+    } else {
+      event(`Advance ${name} primary weight ${String(primaryWeight)}`);
+    }
+    return plan;
+  }
+  if (phase === 'Finalising') {
+    if (input.primary.state !== 'ready') return plan;
+    plan.actions.push({ type: 'scaleTarget', to: 'zero' });
+    status.canaryWeight = 0;
+    status.lastPromotedSpec = status.lastAppliedSpec ?? input.fingerprint;
+    event(`Promotion completed! Scaling down ${name}`);
+    setPhase('Succeeded');
+    plan.hooks.push('post-rollout');
+    return plan;
+  }
+
+  // Progressing or WaitingPromotion.
+  plan.needs.rollback = true;
+  if (input.gates.rollback === true) return rollback(`Rolling back ${name} manual webhook invoked`);
+  if (input.target.state === 'stuck') return rollback(`Rolling back ${name} progress deadline exceeded ${input.target.message}`);
+  if (canary.spec.skipAnalysis === true) {
+    event(`Advance ${name} canary analysis skipped`);
+    setPhase('Promoting');
+    return plan;
+  }
+  if (input.target.state !== 'ready') return plan;
+
+  plan.needs.analysis = true;
+  if (!input.analysisDue || input.analysis === undefined) return plan;
+  if (input.analysis.failure !== undefined) {
+    status.failedChecks = (status.failedChecks ?? 0) + 1;
+    event(input.analysis.failure, 'Warning');
+    if (status.failedChecks >= analysisThreshold(canary)) return rollback(`Rolling back ${name} failed checks threshold reached ${String(status.failedChecks)}`);
+    return plan;
+  }
+
+  const strategy = canaryStrategy(canary);
+  if (strategy !== 'canary') {
+    // Blue-green and A/B: count the iterations, then all traffic to the canary (blue-green) and promotion.
+    const done = (status.iterations ?? 0) >= (canary.spec.analysis.iterations ?? 0);
+    if (!done) {
+      status.iterations = (status.iterations ?? 0) + 1;
+      event(`Advance ${name} canary iteration ${String(status.iterations)}/${String(canary.spec.analysis.iterations ?? 0)}`);
+      return plan;
+    }
+    return promoteIfConfirmed(plan, input, name, setPhase, strategy === 'blueGreen' ? { primaryWeight: 0, canaryWeight: totalWeight, mirrored: false } : undefined);
+  }
+
+  const next = advance(canary, routesNow());
+  if (next === 'promote') return promoteIfConfirmed(plan, input, name, setPhase, undefined);
+  plan.needs.confirmTrafficIncrease = true;
+  if (input.gates.confirmTrafficIncrease === false) return plan;
+  plan.routes = next;
+  status.canaryWeight = next.canaryWeight;
+  event(next.mirrored ? `Advance ${name} mirroring requests to the canary` : `Advance ${name} canary weight ${String(next.canaryWeight)}`);
+  return plan;
+}
+
+function promoteIfConfirmed(plan: CanaryPassPlan, input: CanaryPassInput, name: string, setPhase: (p: CanaryPhase) => void, routes: CanaryRoutes | undefined): CanaryPassPlan {
+  plan.needs.confirmPromotion = true;
+  if (input.gates.confirmPromotion === false) {
+    if (plan.status.phase !== 'WaitingPromotion') plan.events.push({ type: 'Warning', message: `Halt ${name} advancement waiting for promotion approval` });
+    setPhase('WaitingPromotion');
+    return plan;
+  }
+  if (routes !== undefined) plan.routes = routes;
+  plan.events.push({ type: 'Normal', message: `Copying ${input.canary.spec.targetRef.name}.${input.canary.metadata.namespace ?? ''} template spec to ${input.canary.spec.targetRef.name}-primary.${input.canary.metadata.namespace ?? ''}` });
+  setPhase('Promoting');
+  return plan;
+}
