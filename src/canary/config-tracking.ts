@@ -85,24 +85,19 @@ export function trackConfigs(
   secrets: ReadonlyMap<string, DeepReadonly<Secret>>,
 ): TrackedConfigs {
   const tracked: TrackedConfigs = { checksums: {}, configMaps: [], secrets: [], missing: [] };
-  for (const [name, required] of [...refs.configmap].sort(([a], [b]) => a.localeCompare(b))) {
-    const found = configMaps.get(name);
-    if (found === undefined) {
-      if (required) tracked.missing.push(`configmap/${name}`);
-    } else if (!isTrackingDisabled(found)) {
-      tracked.checksums[`configmap/${name}`] = configChecksum(found.data);
-      tracked.configMaps.push(found);
+  const track = <T extends ConfigMap | Secret>(kind: ConfigKind, found: ReadonlyMap<string, DeepReadonly<T>>, into: DeepReadonly<T>[]): void => {
+    for (const [name, required] of [...refs[kind]].sort(([a], [b]) => a.localeCompare(b))) {
+      const object = found.get(name);
+      if (object === undefined) {
+        if (required) tracked.missing.push(`${kind}/${name}`);
+      } else if (!isTrackingDisabled(object)) {
+        tracked.checksums[`${kind}/${name}`] = configChecksum(object.data);
+        into.push(object);
+      }
     }
-  }
-  for (const [name, required] of [...refs.secret].sort(([a], [b]) => a.localeCompare(b))) {
-    const found = secrets.get(name);
-    if (found === undefined) {
-      if (required) tracked.missing.push(`secret/${name}`);
-    } else if (!isTrackingDisabled(found)) {
-      tracked.checksums[`secret/${name}`] = configChecksum(found.data);
-      tracked.secrets.push(found);
-    }
-  }
+  };
+  track('configmap', configMaps, tracked.configMaps);
+  track('secret', secrets, tracked.secrets);
   return tracked;
 }
 
