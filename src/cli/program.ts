@@ -29,6 +29,7 @@ const commands: readonly CommandEntry[] = [
   { name: 'plan', load: async () => (await import('./commands/plan.ts')).planCommand() },
   { name: 'track', load: async () => (await import('./commands/track.ts')).trackCommand() },
   { name: 'load', load: async () => (await import('./commands/load.ts')).loadCommand() },
+  { name: 'loadtester', load: async () => (await import('./commands/loadtester.ts')).loadtesterCommand() },
   { name: 'controller', load: async () => (await import('./commands/controller.ts')).controllerCommand() },
   { name: 'install', load: async () => (await import('./commands/install.ts')).installCommand() },
   { name: 'demo', load: async () => (await import('./commands/demo.ts')).demoCommand() },
