@@ -190,3 +190,26 @@ export type CanaryStatus = Static<typeof CanaryStatus>;
 export type CanaryMetric = Static<typeof CanaryMetric>;
 export type CanaryWebhook = Static<typeof CanaryWebhook>;
 export type CanaryAlert = Static<typeof CanaryAlert>;
+
+/** Flagger's MetricTemplate: a query against a metrics provider, with template variables ({{ target }}, ...). */
+export const metricTemplateProviders = ['prometheus', 'influxdb', 'datadog', 'externalmetrics', 'stackdriver', 'cloudwatch', 'newrelic', 'graphite', 'dynatrace', 'keptn', 'splunk'] as const;
+
+export const MetricTemplateSpec = Type.Object({
+  provider: Type.Object({
+    type: OpenString<(typeof metricTemplateProviders)[number]>(),
+    address: Optional(Type.String()),
+    headers: Optional(PreservedObject()),
+    secretRef: Optional(Type.Object({ name: Type.String() })),
+    region: Optional(Type.String()),
+    insecureSkipVerify: Optional(Type.Boolean()),
+  }),
+  query: Type.String(),
+});
+
+export const MetricTemplateSchema = Type.Object({
+  apiVersion: Optional(Type.String()),
+  kind: Optional(Type.String()),
+  metadata: ObjectMeta,
+  spec: MetricTemplateSpec,
+});
+export type MetricTemplate = Static<typeof MetricTemplateSchema>;
