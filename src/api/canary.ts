@@ -213,3 +213,21 @@ export const MetricTemplateSchema = Type.Object({
   spec: MetricTemplateSpec,
 });
 export type MetricTemplate = Static<typeof MetricTemplateSchema>;
+
+/** Flagger's AlertProvider: where a Canary's alerts go. The address may come from a Secret (key `address`). */
+export const alertProviderTypes = ['slack', 'msteams', 'discord', 'rocket', 'gchat'] as const;
+
+export const AlertProviderSchema = Type.Object({
+  apiVersion: Optional(Type.String()),
+  kind: Optional(Type.String()),
+  metadata: ObjectMeta,
+  spec: Type.Object({
+    type: OpenString<(typeof alertProviderTypes)[number]>(),
+    channel: Optional(Type.String()),
+    username: Optional(Type.String()),
+    address: Optional(Type.String()),
+    proxy: Optional(Type.String()),
+    secretRef: Optional(Type.Object({ name: Type.String() })),
+  }),
+});
+export type AlertProvider = Static<typeof AlertProviderSchema>;
