@@ -4,6 +4,7 @@
  * under Flagger passes the same way here. Queries are built from label matchers, not templates, so every value is
  * quoted and escaped.
  */
+import { escapeRegExp } from '../util/regex.ts';
 
 /** What a query is about: the Canary's namespace, target and Services, and the metric's interval. */
 export interface MetricScope {
@@ -38,7 +39,7 @@ type Duration =
 interface Observer { successRate: RateRatio; duration: Duration }
 
 /** Pods of a workload: `<target>-<hash>(-<id>)`. */
-const podsOf = (s: MetricScope): string => `${escapeRegex(s.target)}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)`;
+const podsOf = (s: MetricScope): string => `${escapeRegExp(s.target)}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)`;
 
 const envoy = (cluster: (s: MetricScope) => Matcher[]): Observer => ({
   successRate: { metric: 'envoy_cluster_upstream_rq', matchers: cluster, ok: ['envoy_response_code', '!~', '5.*'] },
@@ -57,22 +58,22 @@ const appLevel: Observer = {
 const istio: Observer = {
   successRate: {
     metric: 'istio_requests_total',
-    matchers: (s) => [['reporter', '=', 'destination'], ['destination_workload_namespace', '=', s.namespace], ['destination_workload', '=~', escapeRegex(s.target)]],
+    matchers: (s) => [['reporter', '=', 'destination'], ['destination_workload_namespace', '=', s.namespace], ['destination_workload', '=~', escapeRegExp(s.target)]],
     ok: ['response_code', '!~', '5.*'],
   },
   duration: {
     kind: 'p99', bucket: 'istio_request_duration_milliseconds_bucket', unit: 'ms',
-    matchers: (s) => [['reporter', '=', 'destination'], ['destination_workload_namespace', '=', s.namespace], ['destination_workload', '=~', escapeRegex(s.target)]],
+    matchers: (s) => [['reporter', '=', 'destination'], ['destination_workload_namespace', '=', s.namespace], ['destination_workload', '=~', escapeRegExp(s.target)]],
   },
 };
 
 const linkerd: Observer = {
   successRate: {
     metric: 'response_total',
-    matchers: (s) => [['namespace', '=', s.namespace], ['deployment', '=~', escapeRegex(s.target)], ['direction', '=', 'inbound']],
+    matchers: (s) => [['namespace', '=', s.namespace], ['deployment', '=~', escapeRegExp(s.target)], ['direction', '=', 'inbound']],
     ok: ['classification', '!=', 'failure'],
   },
-  duration: { kind: 'p99', bucket: 'response_latency_ms_bucket', unit: 'ms', matchers: (s) => [['namespace', '=', s.namespace], ['deployment', '=~', escapeRegex(s.target)], ['direction', '=', 'inbound']] },
+  duration: { kind: 'p99', bucket: 'response_latency_ms_bucket', unit: 'ms', matchers: (s) => [['namespace', '=', s.namespace], ['deployment', '=~', escapeRegExp(s.target)], ['direction', '=', 'inbound']] },
 };
 
 const nginxScope = (s: MetricScope): Matcher[] => [['namespace', '=', s.namespace], ['ingress', '=', s.ingress ?? ''], ['canary', '!=', '']];
@@ -81,7 +82,7 @@ const nginx: Observer = {
   duration: { kind: 'mean', sum: 'nginx_ingress_controller_response_duration_seconds_sum', count: 'nginx_ingress_controller_response_duration_seconds_count', matchers: nginxScope, unit: 's' },
 };
 
-const traefikScope = (s: MetricScope): Matcher[] => [['service', '=~', `${escapeRegex(`${s.namespace}-${s.target}`)}-canary-[0-9a-zA-Z-]+@kubernetescrd`]];
+const traefikScope = (s: MetricScope): Matcher[] => [['service', '=~', `${escapeRegExp(`${s.namespace}-${s.target}`)}-canary-[0-9a-zA-Z-]+@kubernetescrd`]];
 const traefik: Observer = {
   successRate: { metric: 'traefik_service_request_duration_seconds_bucket', matchers: traefikScope, ok: ['code', '!~', '5..'], both: [['le', '=', '+Inf']] },
   duration: { kind: 'p99', bucket: 'traefik_service_request_duration_seconds_bucket', matchers: traefikScope, unit: 's' },
@@ -93,7 +94,7 @@ const osm: Observer = {
   duration: { kind: 'p99', bucket: 'osm_request_duration_ms_bucket', matchers: osmScope, unit: 'ms' },
 };
 
-const apisixRoute = (s: MetricScope): Matcher[] => [['route', '=~', `${escapeRegex(`${s.namespace}_${s.route ?? ''}-${s.target}`)}-canary_.+`]];
+const apisixRoute = (s: MetricScope): Matcher[] => [['route', '=~', `${escapeRegExp(`${s.namespace}_${s.route ?? ''}-${s.target}`)}-canary_.+`]];
 const apisix: Observer = {
   successRate: { metric: 'apisix_http_status', matchers: apisixRoute, ok: ['code', '!~', '5..'] },
   duration: { kind: 'p99', bucket: 'apisix_http_latency_bucket', matchers: (s) => [['type', '=~', 'request'], ...apisixRoute(s)], unit: 'ms' },
@@ -111,9 +112,9 @@ const observers: Readonly<Record<string, Observer>> = {
   kubernetes: appLevel,
   gatewayapi: appLevel,
   appmesh: envoy((s) => [['kubernetes_namespace', '=', s.namespace], ['kubernetes_pod_name', '=~', podsOf(s)]]),
-  contour: envoy((s) => [['envoy_cluster_name', '=~', `${escapeRegex(`${s.namespace}_${s.service}`)}-canary_[0-9a-zA-Z-]+`]]),
-  gloo: envoy((s) => [['envoy_cluster_name', '=~', `${escapeRegex(`${s.namespace}-${s.target}`)}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+`]]),
-  kuma: envoy((s) => [['service', '=~', `${escapeRegex(`${s.target}-canary_${s.namespace}`)}_svc_[0-9a-zA-Z-]+`]]),
+  contour: envoy((s) => [['envoy_cluster_name', '=~', `${escapeRegExp(`${s.namespace}_${s.service}`)}-canary_[0-9a-zA-Z-]+`]]),
+  gloo: envoy((s) => [['envoy_cluster_name', '=~', `${escapeRegExp(`${s.namespace}-${s.target}`)}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+`]]),
+  kuma: envoy((s) => [['service', '=~', `${escapeRegExp(`${s.target}-canary_${s.namespace}`)}_svc_[0-9a-zA-Z-]+`]]),
 };
 
 export const builtinMetricNames = ['request-success-rate', 'request-duration'] as const;
@@ -155,9 +156,4 @@ export function builtinQuery(provider: string, metric: BuiltinMetric, scope: Met
 
 function selector(metric: string, matchers: readonly Matcher[]): string {
   return `${metric}{${matchers.map(([label, op, value]) => `${label}${op}${JSON.stringify(value)}`).join(',')}}`;
-}
-
-/** A literal inside a Prometheus regular expression (RE2). */
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -5,10 +5,10 @@
  * status.trackedConfigs as "configmap/<name>" / "secret/<name>", tell a config change (a new release) from none.
  * A ConfigMap or Secret annotated `flagger.app/config-tracking: disabled` is left alone.
  */
-import { createHash } from 'node:crypto';
 import type { Canary } from '../api/canary.ts';
 import type { ConfigMap, PodSpec, Secret } from '../api/kubernetes.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
+import { shortDigest } from './digest.ts';
 import { ownedByCanary, primaryName } from './primary.ts';
 
 export const configTrackingAnnotation = 'flagger.app/config-tracking';
@@ -61,7 +61,7 @@ function goJson(data: Readonly<Record<string, string>>): string {
  */
 export function configChecksum(data: DeepReadonly<Record<string, string>> | undefined): string {
   const json = data === undefined ? 'null' : goJson(data);
-  return createHash('sha256').update(json).digest('hex').slice(0, 16);
+  return shortDigest(json);
 }
 
 export function isTrackingDisabled(object: DeepReadonly<ConfigMap | Secret>): boolean {

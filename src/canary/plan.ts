@@ -9,11 +9,12 @@
  * the threshold, a stuck canary or a rollback hook: Failed. Unlike Flagger, a pass runs on every observed change;
  * the analysis interval only spaces the analyses (`analysisDue`).
  */
-import { createHash } from 'node:crypto';
 import type { Canary, CanaryPhase, CanaryStatus } from '../api/canary.ts';
 import type { PodTemplateSpec } from '../api/kubernetes.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
+import { canonicalJson } from '../rollout/hash.ts';
 import { advance, analysisThreshold, canaryStrategy, promotionPrimaryWeights, totalWeight, type CanaryRoutes } from './analysis-settings.ts';
+import { shortDigest } from './digest.ts';
 import type { Readiness } from './readiness.ts';
 
 /** What this pass observed and gathered. */
@@ -55,12 +56,7 @@ const activePhases: readonly string[] = ['Progressing', 'WaitingPromotion', 'Pro
 
 /** The fingerprint of a release: the target's pod template and its tracked configs' checksums. */
 export function releaseFingerprint(template: DeepReadonly<PodTemplateSpec> | undefined, trackedConfigs: Readonly<Record<string, string>>): string {
-  const stable = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(stable);
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).sort().map((k) => [k, stable((value as Record<string, unknown>)[k])]));
-    return value;
-  };
-  return createHash('sha256').update(JSON.stringify(stable({ template: template ?? null, configs: trackedConfigs }))).digest('hex').slice(0, 16);
+  return shortDigest(canonicalJson({ template: template ?? null, configs: trackedConfigs }));
 }
 
 export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {

@@ -5,7 +5,7 @@
  */
 import type { Canary } from '../api/canary.ts';
 import type { DaemonSet, Deployment, ObjectMeta, OwnerReference, Service } from '../api/kubernetes.ts';
-import type { DeepReadonly } from '../runtime/objects.ts';
+import { controllerReference, type DeepReadonly } from '../runtime/objects.ts';
 
 /** The labels Flagger tells versions apart by, the first one the target's selector has. */
 export const selectorLabelKeys = ['app', 'name', 'app.kubernetes.io/name'] as const;
@@ -49,7 +49,7 @@ export function primaryName(name: string): string {
 export function ownedByCanary(canary: DeepReadonly<Canary>): OwnerReference[] {
   const { name, uid } = canary.metadata;
   if (uid === undefined) return [];
-  return [{ apiVersion: canary.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Canary', name: name ?? '', uid, controller: true, blockOwnerDeletion: true }];
+  return [controllerReference({ apiVersion: canary.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Canary', name: name ?? '', uid })];
 }
 
 function relabel(labels: DeepReadonly<Record<string, string>> | undefined, label: SelectorLabel): Record<string, string> {

@@ -3,10 +3,10 @@
  * they are sent, how long an attempt may take, and what counts as an answer that lets the release go on. The
  * executor sends them (POST, application/json, `retries` more attempts after a connection error or a 5xx).
  */
-import { createHash } from 'node:crypto';
 import { webhookTypes, type Canary, type CanaryWebhook } from '../api/canary.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import { tryParseDuration } from '../util/duration.ts';
+import { shortDigest } from './digest.ts';
 
 export type WebhookType = (typeof webhookTypes)[number];
 
@@ -37,7 +37,7 @@ function hookType(hook: DeepReadonly<CanaryWebhook>): string {
  */
 export function releaseChecksum(canary: DeepReadonly<Canary>): string {
   const fields = { trackedConfigs: canary.status?.trackedConfigs ?? null, lastAppliedSpec: canary.status?.lastAppliedSpec ?? '' };
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 16);
+  return shortDigest(JSON.stringify(fields));
 }
 
 export function webhookPayload(canary: DeepReadonly<Canary>, phase: string, hook: DeepReadonly<CanaryWebhook>): WebhookPayload {

@@ -25,6 +25,7 @@ import type {
   RolloutStatus,
 } from '../api/rollout.ts';
 import { resolveRolloutAnalysis, type TemplateCatalog } from '../analysis/templates.ts';
+import { controllerReference } from '../runtime/objects.ts';
 import type { PlanContext } from './context.ts';
 import { type ObservedAnalysis } from './observed.ts';
 import type { SpecIssue } from './validate.ts';
@@ -390,7 +391,7 @@ export class AnalysisPlanner {
           [rolloutTypeLabel]: kind,
         },
         annotations: { ...(analysis.analysisRunMetadata?.annotations ?? {}), [revisionAnnotation]: String(ctx.revision) },
-        ownerReferences: [{ apiVersion, kind: 'Rollout', name: rolloutName, uid: ctx.rollout.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+        ownerReferences: [controllerReference({ apiVersion, kind: 'Rollout', name: rolloutName, uid: ctx.rollout.metadata.uid ?? '' })],
       },
       spec: structuredClone(spec),
     };

@@ -3,6 +3,7 @@ import type { AntiAffinity, PauseCondition, Rollout, RolloutStatus } from '../ap
 import { antiAffinityFor } from './pod-metadata.ts';
 import { podTemplateHash } from './hash.ts';
 import { type ObservedRollout, type PlannedEvent, type ReplicaSetView, type RolloutPlan } from './observed.ts';
+import { controllerReference } from '../runtime/objects.ts';
 import { formatTime } from '../runtime/time.ts';
 import type { Workload } from './workload.ts';
 import { routersFor } from '../traffic/registry.ts';
@@ -196,14 +197,7 @@ export function buildReplicaSet(rollout: Rollout, workload: Workload, hash: stri
       namespace: metadata.namespace,
       labels: { ...(template.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
       annotations: { [revisionAnnotation]: String(revision), [desiredReplicasAnnotation]: String(spec.replicas ?? 1) },
-      ownerReferences: [{
-        apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1',
-        kind: 'Rollout',
-        name: metadata.name ?? '',
-        uid: metadata.uid ?? '',
-        controller: true,
-        blockOwnerDeletion: true,
-      }],
+      ownerReferences: [controllerReference({ apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: metadata.name ?? '', uid: metadata.uid ?? '' })],
     },
     spec: {
       replicas: 0,

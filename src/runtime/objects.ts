@@ -13,6 +13,11 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
+/** The reference that makes `owner` the managing controller of an object: deleting the owner deletes the object. */
+export function controllerReference(owner: { apiVersion: string; kind: string; name: string; uid: string }): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true };
+}
+
 export interface ObjectMeta {
   name?: string;
   generateName?: string;

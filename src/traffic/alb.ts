@@ -1,6 +1,6 @@
 import type { ALBTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { describeRef, jsonPatchWrites, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { describeRef, jsonPatchWrites, namedRefs, observedObject, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import { managedEntryOperations } from './managed-entries.ts';
 import type { HeaderRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
@@ -48,9 +48,7 @@ function albConfig(rollout: DeepReadonly<Rollout>): DeepReadonly<ALBTrafficRouti
 /** The Ingresses the Rollout names (ingress or ingresses), in its namespace. */
 export function albIngresses(rollout: DeepReadonly<Rollout>): RoutedObjectRef[] {
   const config = albConfig(rollout);
-  if (config === undefined) return [];
-  const names = [...(config.ingress === undefined || config.ingress === '' ? [] : [config.ingress]), ...(config.ingresses ?? [])];
-  return [...new Set(names)].map((name) => ({ resource, namespace: rollout.metadata.namespace ?? 'default', name }));
+  return config === undefined ? [] : namedRefs(resource, rollout, [config.ingress, ...(config.ingresses ?? [])]);
 }
 
 const actionKey = (settings: AlbSettings, name: string): string => `${settings.prefix}/actions.${name}`;

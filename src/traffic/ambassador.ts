@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { containedIn, observedObject, presenceProblem, ownedByRollout, routedObjectInformers, standInServiceNames, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, namedRefs, observedObject, presenceProblem, ownedByRollout, routedObjectInformers, standInServiceNames, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
 
@@ -16,8 +16,7 @@ interface MappingObject extends KubeObject {
 
 /** The Mappings the Rollout names (ambassador.mappings), in its namespace. */
 export function ambassadorMappings(rollout: DeepReadonly<Rollout>): RoutedObjectRef[] {
-  const names = rollout.spec.strategy?.canary?.trafficRouting?.ambassador?.mappings ?? [];
-  return [...new Set(names)].map((name) => ({ resource, namespace: rollout.metadata.namespace ?? 'default', name }));
+  return namedRefs(resource, rollout, rollout.spec.strategy?.canary?.trafficRouting?.ambassador?.mappings ?? []);
 }
 
 /** `<mapping>-canary`, as Argo Rollouts names the clone. */

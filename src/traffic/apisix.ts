@@ -1,5 +1,6 @@
 import type { ApisixTrafficRouting, HeaderRoutingMatch, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
+import { escapeRegExp } from '../util/regex.ts';
 import { containedIn, describeRef, jsonPatchWrites, observedObject, ownedByRollout, presenceProblem, routedObjectInformers, standInServiceNames, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { HeaderRoute, ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
@@ -35,7 +36,7 @@ function headerExprs(match: DeepReadonly<HeaderRoutingMatch>): { subject: { scop
   return [
     ...(value.exact === undefined ? [] : [{ subject, op: 'Equal', value: value.exact }]),
     ...(value.regex === undefined ? [] : [{ subject, op: 'RegexMatch', value: value.regex }]),
-    ...(value.prefix === undefined ? [] : [{ subject, op: 'RegexMatch', value: `^${value.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*` }]),
+    ...(value.prefix === undefined ? [] : [{ subject, op: 'RegexMatch', value: `^${escapeRegExp(value.prefix)}.*` }]),
   ];
 }
 

@@ -1,7 +1,7 @@
 import { ContourTrafficRouting as ContourSchema, type Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pluginConfigIssues, pluginShapedConfig, type PluginShapedRouter } from './plugin-config.ts';
-import { routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
+import { namedRefs, routedObjectInformers, standInBackends, type RoutedObjectRef } from './routed-objects.ts';
 import type { RouterDefinition, TrafficRouter } from './router.ts';
 import { weightedObjectsRouter } from './weighted-router.ts';
 
@@ -16,8 +16,7 @@ interface HTTPProxyObject extends KubeObject {
 
 /** The HTTPProxies the Rollout names (contour.httpProxies, or the plugin's), in its namespace. */
 export function contourProxies(rollout: DeepReadonly<Rollout>): RoutedObjectRef[] {
-  const names = pluginShapedConfig(rollout, contourPlugin)?.httpProxies ?? [];
-  return [...new Set(names)].map((name) => ({ resource, namespace: rollout.metadata.namespace ?? 'default', name }));
+  return namedRefs(resource, rollout, pluginShapedConfig(rollout, contourPlugin)?.httpProxies ?? []);
 }
 
 /** Contour's verdict on the proxy: true once it accepted the current generation (Valid), undefined before it reports. */

@@ -1,5 +1,6 @@
 import type { GatewayAPITrafficRouting, HeaderRoutingMatch, Rollout, RouteMatch, StringMatch } from '../api/rollout.ts';
 import { GatewayAPITrafficRouting as GatewayAPISchema } from '../api/rollout.ts';
+import { escapeRegExp } from '../util/regex.ts';
 import { pluginConfigIssues, pluginShapedConfig, type PluginShapedRouter } from './plugin-config.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { pointer } from '../util/json-patch.ts';
@@ -198,7 +199,7 @@ function headerMatch(match: DeepReadonly<HeaderRoutingMatch>): { type: string; n
 /** Header matches are Exact or RegularExpression in Gateway API: a prefix becomes an anchored expression. */
 function headerValueMatch(match: DeepReadonly<StringMatch>): { type: string; value: string } {
   const { type, value } = stringMatch(match);
-  return type === 'Prefix' ? { type: 'RegularExpression', value: `^${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*` } : { type, value };
+  return type === 'Prefix' ? { type: 'RegularExpression', value: `^${escapeRegExp(value)}.*` } : { type, value };
 }
 
 function routeMatch(match: DeepReadonly<RouteMatch>): HttpMatch {

@@ -1,6 +1,6 @@
 import type { NginxTrafficRouting, Rollout } from '../api/rollout.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
-import { containedIn, describeRef, observedObject, ownedByRollout, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
+import { containedIn, describeRef, namedRefs, observedObject, ownedByRollout, presenceProblem, routedObjectInformers, targetOf, type RoutedObjectRef } from './routed-objects.ts';
 import type { ObservedTraffic, RouterDefinition, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import type { ObjectWrite } from './writes.ts';
 
@@ -24,9 +24,7 @@ function nginxConfig(rollout: DeepReadonly<Rollout>): DeepReadonly<NginxTrafficR
 /** The stable Ingresses the Rollout names (stableIngress, then stableIngresses), in its namespace. */
 export function stableIngresses(rollout: DeepReadonly<Rollout>): RoutedObjectRef[] {
   const config = nginxConfig(rollout);
-  if (config === undefined) return [];
-  const names = [...(config.stableIngress === undefined || config.stableIngress === '' ? [] : [config.stableIngress]), ...(config.stableIngresses ?? [])];
-  return [...new Set(names)].map((name) => ({ resource, namespace: rollout.metadata.namespace ?? 'default', name }));
+  return config === undefined ? [] : namedRefs(resource, rollout, [config.stableIngress, ...(config.stableIngresses ?? [])]);
 }
 
 /** `<rollout>-<stableIngress>-canary`, as Argo Rollouts names it. */

@@ -1,6 +1,6 @@
 import type { Rollout } from '../api/rollout.ts';
 import type { InformerFactory, ResourceType } from '../runtime/informer.ts';
-import { groupOf, keyOf, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
+import { controllerReference, groupOf, keyOf, type DeepReadonly, type KubeObject, type OwnerReference } from '../runtime/objects.ts';
 import { routedObjectKey, type ObservedTraffic, type RouterInformers, type RouterProblem, type TrafficRouter } from './router.ts';
 import type { JsonPatchOperation, ObjectWrite, WriteTarget } from './writes.ts';
 
@@ -31,6 +31,15 @@ export function targetOf(ref: RoutedObjectRef): WriteTarget {
 /** The observed object a ref names, if it exists. */
 export function observedObject<T extends KubeObject>(observed: ObservedTraffic, ref: RoutedObjectRef): DeepReadonly<T> | undefined {
   return observed.objects.get(routedObjectKey(ref.resource.apiVersion, ref.resource.kind, ref.namespace, ref.name)) as DeepReadonly<T> | undefined;
+}
+
+/**
+ * Refs to the objects a Rollout names by a single field and a list (stableIngress and stableIngresses, ...), in
+ * its namespace: empty names dropped, each name once, in the order given.
+ */
+export function namedRefs(resource: RoutedObjectRef['resource'], rollout: DeepReadonly<Rollout>, names: readonly (string | undefined)[]): RoutedObjectRef[] {
+  const given = names.filter((n): n is string => n !== undefined && n !== '');
+  return [...new Set(given)].map((name) => ({ resource, namespace: rollout.metadata.namespace ?? 'default', name }));
 }
 
 /** "HTTPRoute shop/web". */
@@ -135,10 +144,10 @@ export function jsonPatchWrites<R extends RoutedObjectRef, T extends KubeObject>
 }
 
 /** The metadata that makes the Rollout the controller of an object a router creates, so it is deleted with it. */
-export function ownedByRollout(rollout: DeepReadonly<Rollout>): { ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean }[] } {
+export function ownedByRollout(rollout: DeepReadonly<Rollout>): { ownerReferences?: OwnerReference[] } {
   const { uid, name } = rollout.metadata;
   if (uid === undefined) return {};
-  return { ownerReferences: [{ apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: name ?? '', uid, controller: true, blockOwnerDeletion: true }] };
+  return { ownerReferences: [controllerReference({ apiVersion: rollout.apiVersion ?? 'aviary.dev/v1alpha1', kind: 'Rollout', name: name ?? '', uid })] };
 }
 
 /**

@@ -44,12 +44,22 @@ interface SmiSettings {
   ownedBy: ReturnType<typeof ownedByRollout>;
 }
 
+interface SplitObject extends KubeObject {
+  spec?: { service?: string; backends?: { service?: string; weight?: string | number }[] };
+}
+
+/** A split as read in any version: the apiVersion left out, weights as numbers (v1alpha1's are quantities, "10"). */
+function comparableSplit(split: DeepReadonly<SplitObject> | undefined): unknown {
+  if (split === undefined) return undefined;
+  return { ...split, apiVersion: undefined, spec: { ...split.spec, backends: (split.spec?.backends ?? []).map((b) => ({ ...b, weight: Number(b.weight) })) } };
+}
+
 /** v1alpha1 weights are quantities (a string), later versions' integers. */
 function weightIn(ref: RoutedObjectRef, weight: number): string | number {
   return ref.resource.apiVersion === resource.apiVersion ? String(weight) : weight;
 }
 
-function desiredSplit(ref: RoutedObjectRef, intent: TrafficIntent, settings: SmiSettings): KubeObject {
+function desiredSplit(ref: RoutedObjectRef, intent: TrafficIntent, settings: SmiSettings): SplitObject {
   return {
     apiVersion: resource.apiVersion,
     kind: resource.kind,
@@ -65,7 +75,7 @@ function desiredSplit(ref: RoutedObjectRef, intent: TrafficIntent, settings: Smi
         { service: intent.stableService ?? '', weight: weightIn(ref, intent.maxWeight - intent.weight) },
       ],
     },
-  } as KubeObject;
+  };
 }
 
 /**
@@ -86,10 +96,8 @@ export function smiRouter(ref: RoutedObjectRef, settings: SmiSettings): TrafficR
       const served = servedRef(ref, observed);
       if (served === undefined) return [];
       const want = desiredSplit(served, intent, settings);
-      // The same object whichever version it was read in: weights compared as numbers.
-      const current = observedObject<KubeObject & { spec?: { backends?: { weight?: string | number }[] } }>(observed, served);
-      const comparable = (o: KubeObject | DeepReadonly<KubeObject> | undefined): unknown => o === undefined ? undefined : { ...o, apiVersion: undefined, spec: { ...(o as { spec?: object }).spec, backends: ((o as { spec?: { backends?: { service?: string; weight?: string | number }[] } }).spec?.backends ?? []).map((b) => ({ ...b, weight: Number(b.weight) })) } };
-      if (containedIn(comparable(want), comparable(current))) return [];
+      const current = observedObject<SplitObject>(observed, served);
+      if (containedIn(comparableSplit(want), comparableSplit(current))) return [];
       const event = current === undefined ? { reason: 'TrafficSplitCreated', message: `TrafficSplit \`${ref.name}\` created` } : undefined;
       return [{ type: 'apply', target: targetOf(served), object: want, fieldManager: smiFieldManager, ...(event === undefined ? {} : { event }) }];
     },

@@ -1,6 +1,6 @@
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import { describeRef, jsonPatchWrites, observedObject, presenceProblem, type RoutedObjectRef } from './routed-objects.ts';
-import type { RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
+import type { ObservedTraffic, RouterProblem, TrafficIntent, TrafficRouter } from './router.ts';
 import { serviceWeights, weightedListsOf, weightOperations, weightsCarried, type WeightedList } from './weighted-backends.ts';
 
 /** How a weights-only router reads its objects. */
@@ -20,7 +20,7 @@ export interface WeightedObjects<R extends RoutedObjectRef, T extends KubeObject
  * verdict, when it gives one). No header or mirror routes.
  */
 export function weightedObjectsRouter<R extends RoutedObjectRef, T extends KubeObject>(name: string, refs: readonly R[], objects: WeightedObjects<R, T>): TrafficRouter {
-  const split = (observed: Parameters<TrafficRouter['setWeight']>[1], ref: R, intent: TrafficIntent): ReturnType<typeof weightedListsOf> => {
+  const split = (observed: ObservedTraffic, ref: R, intent: TrafficIntent): ReturnType<typeof weightedListsOf> => {
     const object = observedObject<T>(observed, ref);
     return weightedListsOf(object === undefined ? [] : objects.lists(object, ref, intent), intent, describeRef(ref), objects.what);
   };

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { JobMetric } from '../../api/metric-provider.ts';
 import { isRecord } from '../../api/schema-helpers.ts';
+import { controllerReference } from '../../runtime/objects.ts';
 import { isApiError, resourcePath } from '../../runtime/rest.ts';
 import { checkSchema } from './common.ts';
 import {
@@ -116,7 +117,7 @@ function newJob(ctx: MeasurementContext, config: JobMetric, name: string): Recor
       namespace: run.namespace,
       labels: { ...config.metadata?.labels, [analysisRunUidLabel]: run.uid },
       annotations: { ...config.metadata?.annotations, [analysisRunNameAnnotation]: run.name, [analysisMetricNameAnnotation]: ctx.metricName },
-      ownerReferences: [{ apiVersion: run.apiVersion, kind: run.kind, name: run.name, uid: run.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [controllerReference(run)],
     },
     spec: config.spec,
   };
