@@ -1,5 +1,5 @@
 import type { PlanContext } from './context.ts';
-import type { PodView } from './observed.ts';
+import type { PodView, ReplicaSetView } from './observed.ts';
 
 /**
  * spec.restartAt: replaces every pod created before that time, at most `maxUnavailable` missing at once —
@@ -26,11 +26,15 @@ export function planRestart(ctx: PlanContext, maxUnavailable: number): void {
   }
   // At least one at a time, so maxUnavailable 0 still restarts (as Argo Rollouts).
   const allowed = Math.max(1, maxUnavailable);
+  // A ReplicaSet's status lags its pods: an evicted pod leaves the pod watch before status.replicas drops, so what
+  // exists and what is available are the lower of the two views.
+  const podsOf = (v: ReplicaSetView): PodView[] => pods.filter((p) => p.hash === v.hash);
+  // Terminating and unready pods count once, above; a pod that is gone altogether counts as missing.
   const unavailable = pods.filter((p) => p.deleting || !p.ready).length +
-    ctx.views.reduce((n, v) => n + Math.max(0, v.current - v.created), 0);
+    ctx.views.reduce((n, v) => n + Math.max(0, v.current - Math.min(v.created, podsOf(v).length)), 0);
   // Scale-downs planned in this same pass take pods away too: a ReplicaSet keeps at most `current` of its
   // available pods (its controller deletes unready ones first), and only what is left above the floor may go.
-  const availableAfterScaling = ctx.views.reduce((n, v) => n + Math.min(v.available, v.current), 0);
+  const availableAfterScaling = ctx.views.reduce((n, v) => n + Math.min(v.available, v.current, podsOf(v).filter((p) => p.ready && !p.deleting).length), 0);
   const budget = Math.min(allowed - unavailable, availableAfterScaling - (ctx.replicas - allowed));
   if (budget <= 0) return;
   const stableHash = ctx.status.stableRS;
