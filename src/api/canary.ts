@@ -4,15 +4,16 @@
  * drive a release. The one definition the types (and, once the Canary controller serves the kind, its CRDs and
  * `aviary lint`) derive from.
  *
- * Status: the Canary controller is being built (docs/canary.md); the kind is not registered in registry.ts yet,
- * so `aviary install` does not install its CRD.
+ * Served as aviary.dev/v1alpha1 and, in compatibility mode, as flagger.app/v1beta1 (registry.ts).
  *
  * Defaults Flagger applies when it reads a Canary, not written into stored objects: analysis.interval 60s,
  * threshold 1 (≤ 0 counts as 1), maxWeight 100, primaryReadyThreshold and canaryReadyThreshold 100,
  * progressDeadlineSeconds 600, service.portName "http", metric interval 1m, webhook timeout 10s.
  */
 import { Optional, Type, type Static } from '@sinclair/typebox';
-import { Int32, ObjectMeta, OpenString, PreservedObject, StringMap, Time } from './schema-helpers.ts';
+import { aviaryGroup, flaggerGroup } from './groups.ts';
+import type { KindDefinition } from './kind.ts';
+import { celRule, field, Int32, IntOrString, isRecord, ObjectMeta, OpenString, PreservedObject, StringMap, Time } from './schema-helpers.ts';
 
 export const canaryPhases = [
   'Initializing', 'Initialized', 'Waiting', 'Progressing', 'WaitingPromotion', 'Promoting', 'Finalising', 'Succeeded',
@@ -54,7 +55,7 @@ export const CanaryService = Type.Object({
   name: Optional(Type.String({ description: 'The apex Service; defaults to targetRef.name.' })),
   port: Int32({ minimum: 1, maximum: 65535 }),
   portName: Optional(Type.String({ description: 'Defaults to "http".' })),
-  targetPort: Optional(Type.Union([Int32({ minimum: 1, maximum: 65535 }), Type.String()])),
+  targetPort: Optional(IntOrString({ integer: { minimum: 1, maximum: 65535 } })),
   appProtocol: Optional(Type.String()),
   portDiscovery: Optional(Type.Boolean({ description: 'Also expose every other container port of the target.' })),
   headless: Optional(Type.Boolean()),
@@ -77,11 +78,18 @@ export const CanaryService = Type.Object({
   unmanagedMetadata: Optional(PreservedObject()),
 });
 
+const rangeInOrder = celRule('!has(self.min) || !has(self.max) || self.min <= self.max', 'thresholdRange.min must not be above max', (self) => {
+  if (!isRecord(self)) return true;
+  const min = field(self, 'min');
+  const max = field(self, 'max');
+  return typeof min !== 'number' || typeof max !== 'number' || min <= max;
+});
+
 export const CanaryMetric = Type.Object({
   name: Type.String(),
   interval: Optional(Type.String()),
   threshold: Optional(Type.Number({ description: 'Deprecated: thresholdRange.min for success rate, max for duration.' })),
-  thresholdRange: Optional(Type.Object({ min: Optional(Type.Number()), max: Optional(Type.Number()) })),
+  thresholdRange: Optional(Type.Object({ min: Optional(Type.Number()), max: Optional(Type.Number()) }, { 'x-kubernetes-validations': [rangeInOrder] })),
   query: Optional(Type.String()),
   templateRef: Optional(CrossNamespaceReference),
   templateVariables: Optional(StringMap()),
@@ -187,6 +195,7 @@ export type CanarySpec = Static<typeof CanarySpec>;
 export type CanaryService = Static<typeof CanaryService>;
 export type CanaryAnalysis = Static<typeof CanaryAnalysis>;
 export type CanaryStatus = Static<typeof CanaryStatus>;
+export type CanaryCondition = Static<typeof CanaryCondition>;
 export type CanaryMetric = Static<typeof CanaryMetric>;
 export type CanaryWebhook = Static<typeof CanaryWebhook>;
 export type CanaryAlert = Static<typeof CanaryAlert>;
@@ -211,6 +220,7 @@ export const MetricTemplateSchema = Type.Object({
   kind: Optional(Type.String()),
   metadata: ObjectMeta,
   spec: MetricTemplateSpec,
+  status: Optional(PreservedObject()),
 });
 export type MetricTemplate = Static<typeof MetricTemplateSchema>;
 
@@ -229,5 +239,62 @@ export const AlertProviderSchema = Type.Object({
     proxy: Optional(Type.String()),
     secretRef: Optional(Type.Object({ name: Type.String() })),
   }),
+  status: Optional(PreservedObject()),
 });
 export type AlertProvider = Static<typeof AlertProviderSchema>;
+
+/** Both groups serve the Flagger kinds; printer columns as Flagger's (Weight is an integer here, a string there). */
+const canaryGroups = [aviaryGroup, flaggerGroup] as const;
+
+export const canaryKind: KindDefinition = {
+  kind: 'Canary',
+  listKind: 'CanaryList',
+  plural: 'canaries',
+  singular: 'canary',
+  shortNames: [],
+  scope: 'Namespaced',
+  schema: CanarySchema,
+  description: 'A Canary releases a new version of a Deployment or DaemonSet through `<target>-primary`, shifting traffic step by step while metrics and webhooks judge it.',
+  subresources: { status: true },
+  printerColumns: [
+    { name: 'Status', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Weight', type: 'integer', jsonPath: '.status.canaryWeight' },
+    { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend', priority: 1 },
+    { name: 'FailedChecks', type: 'integer', jsonPath: '.status.failedChecks', priority: 1 },
+    { name: 'Interval', type: 'string', jsonPath: '.spec.analysis.interval', priority: 1 },
+    { name: 'Mirror', type: 'boolean', jsonPath: '.spec.analysis.mirror', priority: 1 },
+    { name: 'StepWeight', type: 'integer', jsonPath: '.spec.analysis.stepWeight', priority: 1 },
+    { name: 'StepWeights', type: 'string', jsonPath: '.spec.analysis.stepWeights', priority: 1 },
+    { name: 'MaxWeight', type: 'integer', jsonPath: '.spec.analysis.maxWeight', priority: 1 },
+    { name: 'LastTransitionTime', type: 'string', jsonPath: '.status.lastTransitionTime' },
+  ],
+  groups: canaryGroups,
+};
+
+export const metricTemplateKind: KindDefinition = {
+  kind: 'MetricTemplate',
+  listKind: 'MetricTemplateList',
+  plural: 'metrictemplates',
+  singular: 'metrictemplate',
+  shortNames: [],
+  scope: 'Namespaced',
+  schema: MetricTemplateSchema,
+  description: 'A MetricTemplate is a query against a metrics provider that Canaries reference from analysis.metrics[].templateRef.',
+  subresources: { status: true },
+  printerColumns: [{ name: 'Provider', type: 'string', jsonPath: '.spec.provider.type' }],
+  groups: canaryGroups,
+};
+
+export const alertProviderKind: KindDefinition = {
+  kind: 'AlertProvider',
+  listKind: 'AlertProviderList',
+  plural: 'alertproviders',
+  singular: 'alertprovider',
+  shortNames: [],
+  scope: 'Namespaced',
+  schema: AlertProviderSchema,
+  description: 'An AlertProvider is where a Canary\'s alerts go (Slack, Microsoft Teams, ...).',
+  subresources: { status: true },
+  printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }],
+  groups: canaryGroups,
+};

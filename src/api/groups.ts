@@ -1,7 +1,7 @@
 /**
  * API groups. A kind's schema does not depend on the group that serves it: the same Rollout definition is served
  * as aviary.dev/v1alpha1 (Aviary's own group) and as argoproj.io/v1alpha1 (compatibility with Argo Rollouts
- * manifests). Everything group-specific lives here, as configuration.
+ * manifests); the Canary kinds likewise as aviary.dev/v1alpha1 and flagger.app/v1beta1 (Flagger's manifests). Everything group-specific lives here, as configuration.
  */
 
 export interface ApiGroup {
@@ -27,8 +27,16 @@ export const argoprojGroup: ApiGroup = {
   categories: [],
 };
 
+export const flaggerGroup: ApiGroup = {
+  name: 'flagger.app',
+  version: 'v1beta1',
+  role: 'compatibility',
+  // As Flagger's CRDs: `kubectl get all` lists Canaries, MetricTemplates and AlertProviders.
+  categories: ['all'],
+};
+
 /** Every group Aviary knows, its own first. */
-export const apiGroups: readonly ApiGroup[] = [aviaryGroup, argoprojGroup];
+export const apiGroups: readonly ApiGroup[] = [aviaryGroup, argoprojGroup, flaggerGroup];
 
 /** `group/version`, the value of an object's apiVersion. */
 export function apiVersionOf(group: ApiGroup): string {

@@ -38,6 +38,7 @@ import type {
   V1Secret,
   V1Service,
   V1StatefulSet,
+  V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 
 /** A client-node model type as JSON: `Date` fields become strings; everything else keeps its shape. */
@@ -72,6 +73,7 @@ export type Job = Json<V1Job>;
 export type Service = Json<V1Service>;
 export type ConfigMap = Json<V1ConfigMap>;
 export type Secret = Json<V1Secret>;
+export type HorizontalPodAutoscaler = Json<V2HorizontalPodAutoscaler>;
 export type Namespace = Json<V1Namespace>;
 export type Node = Json<V1Node>;
 export type Lease = Json<V1Lease>;

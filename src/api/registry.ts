@@ -8,9 +8,18 @@ import { customResourceDefinition, type CustomResourceDefinition } from './crd.t
 import type { ApiGroup } from './groups.ts';
 import type { KindDefinition } from './kind.ts';
 import { analysisRunKind, analysisTemplateKind, clusterAnalysisTemplateKind } from './analysis.ts';
+import { alertProviderKind, canaryKind, metricTemplateKind } from './canary.ts';
 import { rolloutKind } from './rollout.ts';
 
-export const kinds: readonly KindDefinition[] = [rolloutKind, analysisTemplateKind, clusterAnalysisTemplateKind, analysisRunKind];
+export const kinds: readonly KindDefinition[] = [
+  rolloutKind, analysisTemplateKind, clusterAnalysisTemplateKind, analysisRunKind,
+  canaryKind, metricTemplateKind, alertProviderKind,
+];
+
+/** Whether a group serves a kind (flagger.app serves no Rollouts, argoproj.io no Canaries). */
+export function groupServes(group: ApiGroup, kind: string): boolean {
+  return kinds.some((definition) => definition.kind === kind && definition.groups.some((g) => g.name === group.name));
+}
 
 /** Every CRD: each kind in each group serving it, in registry order, Aviary's own group first. */
 export function allCrds(): CustomResourceDefinition[] {

@@ -2,7 +2,7 @@
  * Whether a Canary's workload (its primary or its target) has rolled out, as Flagger judges it: the pods the next
  * step needs are there, or what it waits for, or that it never will (its progress deadline passed).
  */
-import type { Deployment } from '../api/kubernetes.ts';
+import type { DaemonSet, Deployment } from '../api/kubernetes.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 
 export type Readiness =
@@ -43,6 +43,25 @@ export function deploymentReadiness(deployment: DeepReadonly<Deployment>, option
   if (replicas > updated) return wait(`waiting for rollout to finish: ${String(replicas - updated)} old replicas are pending termination`);
   if ((status.availableReplicas ?? 0) < needed) {
     return wait(`waiting for rollout to finish: ${String(status.availableReplicas ?? 0)} of ${String(needed)} (readyThreshold ${String(options.readyThreshold)}%) updated replicas are available`);
+  }
+  return { state: 'ready' };
+}
+
+/**
+ * A DaemonSet has rolled out when its controller saw the latest generation, every scheduled node runs the updated
+ * pods and enough of them are available. DaemonSets have no progress deadline of their own, so they never count as stuck.
+ */
+export function daemonSetReadiness(daemonSet: DeepReadonly<DaemonSet>, options: Pick<ReadinessOptions, 'readyThreshold'>): Readiness {
+  const status = daemonSet.status;
+  if (status === undefined || (daemonSet.metadata?.generation ?? 0) > (status.observedGeneration ?? 0)) {
+    return { state: 'waiting', message: 'waiting for rollout to finish: observed daemon set generation less than desired generation' };
+  }
+  const desired = status.desiredNumberScheduled;
+  const updated = status.updatedNumberScheduled ?? 0;
+  if (updated < desired) return { state: 'waiting', message: `waiting for rollout to finish: ${String(updated)} out of ${String(desired)} new pods have been updated` };
+  const needed = Math.floor((desired * options.readyThreshold) / 100);
+  if ((status.numberAvailable ?? 0) < needed) {
+    return { state: 'waiting', message: `waiting for rollout to finish: ${String(status.numberAvailable ?? 0)} of ${String(needed)} (readyThreshold ${String(options.readyThreshold)}%) updated pods are available` };
   }
   return { state: 'ready' };
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import type { ClusterRole, Deployment, Role } from '../api/kubernetes.ts';
 import { parseAllDocuments } from 'yaml';
-import { argoprojGroup } from '../api/groups.ts';
+import { argoprojGroup, flaggerGroup } from '../api/groups.ts';
 import { aviaryVersion } from '../version.ts';
 import { installManifestPath, installManifestYaml } from './generate.ts';
 import { installManifests, manifestsYaml, type InstallObject } from './manifests.ts';
@@ -25,7 +25,7 @@ describe('install manifests', () => {
   it('orders CRDs and the namespace before the objects that need them', () => {
     const kinds = installManifests().map((o) => o.kind);
     assert.deepEqual(kinds, [
-      ...Array<string>(4).fill('CustomResourceDefinition'),
+      ...Array<string>(7).fill('CustomResourceDefinition'),
       'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment',
     ]);
   });
@@ -35,22 +35,31 @@ describe('install manifests', () => {
     const role = find(objects, 'ClusterRole');
     const grants = (role.rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}: ${r.verbs.join(',')}`)));
     assert.deepEqual(grants.sort(), [
+      '/configmaps: list,watch,patch',
       '/events: create,patch',
       '/pods/eviction: create',
       '/pods: list,watch,patch',
       '/secrets: get',
+      '/secrets: list,watch,patch',
       '/services: get,list,watch,patch',
       'apisix.apache.org/apisixroutes: get,list,watch,patch,create,delete',
       'appmesh.k8s.aws/virtualnodes: get,list,watch,patch',
       'appmesh.k8s.aws/virtualrouters: get,list,watch,patch',
       'appmesh.k8s.aws/virtualservices: get,list,watch',
+      'apps/daemonsets: list,watch,patch',
       'apps/deployments: list,watch,patch',
       'apps/replicasets: get,list,watch,create,patch,update,delete',
+      'autoscaling/horizontalpodautoscalers: list,watch,patch',
+      'aviary.dev/alertproviders: get,list,watch',
       'aviary.dev/analysisruns/finalizers: update',
       'aviary.dev/analysisruns/status: update,patch',
       'aviary.dev/analysisruns: get,list,watch,create,update,patch,delete',
       'aviary.dev/analysistemplates: get,list,watch',
+      'aviary.dev/canaries/finalizers: update',
+      'aviary.dev/canaries/status: get,patch,update',
+      'aviary.dev/canaries: get,list,watch',
       'aviary.dev/clusteranalysistemplates: get,list,watch',
+      'aviary.dev/metrictemplates: get,list,watch',
       'aviary.dev/rollouts/finalizers: update',
       'aviary.dev/rollouts/status: get,patch,update',
       'aviary.dev/rollouts: get,list,watch',
@@ -95,13 +104,27 @@ describe('install manifests', () => {
     assert.ok(Object.entries(deployment.spec?.selector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v), 'the selector matches the pod labels');
   });
 
-  it('installs the CRDs of every kind: Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun', () => {
+  it('installs the CRDs of every kind: Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, Canary, MetricTemplate, AlertProvider', () => {
     assert.deepEqual(installManifests({ controller: false }).map((o) => o.metadata?.name), [
       'rollouts.aviary.dev',
       'analysistemplates.aviary.dev',
       'clusteranalysistemplates.aviary.dev',
       'analysisruns.aviary.dev',
+      'canaries.aviary.dev',
+      'metrictemplates.aviary.dev',
+      'alertproviders.aviary.dev',
     ]);
+  });
+
+  it('with --compat flagger adds the flagger.app CRDs (Canary kinds only), their RBAC and the controller flag; combinable with argo', () => {
+    const objects = installManifests({ compat: [argoprojGroup, flaggerGroup] });
+    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name ?? '');
+    assert.deepEqual(crds.filter((n) => n.endsWith('.flagger.app')), ['canaries.flagger.app', 'metrictemplates.flagger.app', 'alertproviders.flagger.app']);
+    assert.ok(!crds.includes('canaries.argoproj.io') && !crds.includes('rollouts.flagger.app'));
+    const rules = find(objects, 'ClusterRole').rules ?? [];
+    assert.deepEqual(rules.find((r) => r.resources?.includes('canaries/status') === true)?.apiGroups, ['aviary.dev', 'flagger.app']);
+    assert.deepEqual(rules.find((r) => r.resources?.includes('rollouts/status') === true)?.apiGroups, ['aviary.dev', 'argoproj.io']);
+    assert.deepEqual(find(objects, 'Deployment').spec?.template.spec?.containers[0]?.args?.slice(-4), ['--compat', 'argo', '--compat', 'flagger']);
   });
 
   it('with --compat argo adds the argoproj.io CRDs, their RBAC and the controller flag', () => {
@@ -109,7 +132,7 @@ describe('install manifests', () => {
     const kinds = ['rollouts', 'analysistemplates', 'clusteranalysistemplates', 'analysisruns'];
     assert.deepEqual(
       objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name),
-      [...kinds.map((k) => `${k}.aviary.dev`), ...kinds.map((k) => `${k}.argoproj.io`)],
+      [...kinds.map((k) => `${k}.aviary.dev`), 'canaries.aviary.dev', 'metrictemplates.aviary.dev', 'alertproviders.aviary.dev', ...kinds.map((k) => `${k}.argoproj.io`)],
     );
     const role = find(objects, 'ClusterRole');
     const ownRules = (role.rules ?? []).filter((r) => kinds.some((k) => r.resources?.[0]?.startsWith(k) === true));

@@ -8,8 +8,8 @@ import { groupOf } from '../runtime/objects.ts';
 import type { ClusterRole, ClusterRoleBinding, Deployment, Namespace, PolicyRule, Probe, Role, RoleBinding, ServiceAccount } from '../api/kubernetes.ts';
 import { stringify } from 'yaml';
 import { partOfLabel, type CustomResourceDefinition } from '../api/crd.ts';
-import { argoprojGroup, aviaryGroup, type ApiGroup } from '../api/groups.ts';
-import { crdsFor } from '../api/registry.ts';
+import { argoprojGroup, aviaryGroup, flaggerGroup, type ApiGroup } from '../api/groups.ts';
+import { crdsFor, groupServes } from '../api/registry.ts';
 import { aviaryVersion } from '../version.ts';
 
 export const installNamespace = 'aviary-system';
@@ -45,6 +45,7 @@ export interface InstallOptions {
 /** Compatibility modes by their flag value (`--compat argo`), shared with `aviary controller`. */
 export const compatModes: Readonly<Record<string, ApiGroup>> = {
   argo: argoprojGroup,
+  flagger: flaggerGroup,
 };
 
 const labels = (component: string): Record<string, string> => ({
@@ -60,7 +61,8 @@ const labels = (component: string): Record<string, string> => ({
  * blockOwnerDeletion owner reference: ReplicaSets to their Rollout, measurement Jobs to their AnalysisRun.
  */
 export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[] {
-  const apiGroups = groups.map((g) => g.name);
+  const apiGroups = groups.filter((g) => groupServes(g, 'Rollout')).map((g) => g.name);
+  const canaryGroups = groups.filter((g) => groupServes(g, 'Canary')).map((g) => g.name);
   return [
     { apiGroups, resources: ['rollouts'], verbs: ['get', 'list', 'watch'] },
     { apiGroups, resources: ['rollouts/status'], verbs: ['get', 'patch', 'update'] },
@@ -78,7 +80,9 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
     { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
     // Deployments named by a workloadRef: their template is read, and they are scaled down (scaleDown setting).
+    // Canary targets (Deployments, DaemonSets) are read and scaled; their -primary copies are server-side applied.
     { apiGroups: ['apps'], resources: ['deployments'], verbs: ['list', 'watch', 'patch'] },
+    ...(canaryGroups.length === 0 ? [] : canaryRules(canaryGroups)),
     // Traffic routers: the Services they pin and the provider objects whose weights and routes they set.
     ...routerRules(),
     // Pods: watched for restarts, relabelled for canary/stable metadata, evicted (never deleted) on restart.
@@ -86,6 +90,23 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
     { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
     { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+  ];
+}
+
+/**
+ * What the Canary controller adds: its kinds (Canaries written through status only), DaemonSet targets, the
+ * ConfigMaps and Secrets a target mounts (watched for changes, copied to `-primary` by server-side apply) and the
+ * primary HorizontalPodAutoscaler. Services and HTTPRoutes are the routers' rules.
+ */
+function canaryRules(apiGroups: readonly string[]): PolicyRule[] {
+  return [
+    { apiGroups: [...apiGroups], resources: ['canaries', 'metrictemplates', 'alertproviders'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [...apiGroups], resources: ['canaries/status'], verbs: ['get', 'patch', 'update'] },
+    { apiGroups: [...apiGroups], resources: ['canaries/finalizers'], verbs: ['update'] },
+    { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch', 'patch'] },
   ];
 }
 

@@ -1,16 +1,16 @@
 /**
  * Finding a Rollout by name. Rollouts live in aviary.dev; in compatibility mode also in argoproj.io (the objects of a
- * team moving from Argo Rollouts). A reference names the groups to look in, in order — by default every group Aviary
- * serves, its own first — so a person does not need to know which group a Rollout was written in.
+ * team moving from Argo Rollouts). A reference names the groups to look in, in order — by default every group serving
+ * Rollouts, Aviary's own first — so a person does not need to know which group a Rollout was written in.
  */
-import { apiGroups, apiVersionOf, type ApiGroup } from '../api/groups.ts';
-import type { Rollout } from '../api/rollout.ts';
+import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
+import { rolloutKind, type Rollout } from '../api/rollout.ts';
 import { isApiError, resourcePath, type KubeClient } from '../runtime/rest.ts';
 
 export interface RolloutRef {
   namespace: string;
   name: string;
-  /** The groups to look the Rollout up in, in order (default: every group Aviary serves, aviary.dev first). */
+  /** The groups to look the Rollout up in, in order (default: every group serving Rollouts, aviary.dev first). */
   groups?: readonly ApiGroup[];
 }
 
@@ -24,7 +24,7 @@ export interface FoundRollout {
 export const rolloutPath = (group: ApiGroup, namespace: string, name?: string, subresource?: string): string =>
   resourcePath(apiVersionOf(group), 'rollouts', namespace, name, subresource);
 
-export const groupsOf = (ref: Pick<RolloutRef, 'groups'>): readonly ApiGroup[] => ref.groups ?? apiGroups;
+export const groupsOf = (ref: Pick<RolloutRef, 'groups'>): readonly ApiGroup[] => ref.groups ?? rolloutKind.groups;
 
 /**
  * Reads the Rollout from the first group that has it; undefined when none has it (404 in each). Any other failure

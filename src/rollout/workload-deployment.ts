@@ -1,7 +1,23 @@
 import type { Deployment } from '../api/kubernetes.ts';
 import type { PodTemplateSpec, Rollout } from '../api/rollout.ts';
+import type { Informer, InformerFactory } from '../runtime/informer.ts';
+import { withoutLastApplied } from '../runtime/objects.ts';
 import type { PlanContext } from './context.ts';
 import type { WorkloadSource } from './workload.ts';
+
+/**
+ * The one Deployment informer of a controller process: workloadRef sources read templates from it, the Canary
+ * controller targets, primaries and their status. Shared informers are keyed by resource, not by transform, so
+ * every user must agree on one shape: the object without kubectl's last-applied copy of itself (often its largest
+ * field, and never read).
+ */
+export function deploymentInformer(factory: InformerFactory, namespace: string | undefined): Informer<Deployment> {
+  return factory.informer<Deployment>({
+    resource: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
+    transform: withoutLastApplied,
+    ...(namespace === undefined ? {} : { namespace }),
+  });
+}
 
 /**
  * spec.workloadRef to an apps/v1 Deployment: its template and selector are the Rollout's. `scaleDown: never` leaves
@@ -11,19 +27,7 @@ import type { WorkloadSource } from './workload.ts';
 export const deploymentSource: WorkloadSource = {
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  informer(factory, namespace) {
-    // Deployments matter only as workloadRef targets: their template, selector and replica count.
-    return factory.informer<Deployment>({
-      resource: { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
-      transform: (d) => ({
-        apiVersion: d.apiVersion,
-        kind: d.kind,
-        metadata: { name: d.metadata?.name, namespace: d.metadata?.namespace, uid: d.metadata?.uid, generation: d.metadata?.generation, resourceVersion: d.metadata?.resourceVersion },
-        spec: { replicas: d.spec?.replicas, selector: d.spec?.selector ?? {}, template: d.spec?.template ?? {} },
-      }),
-      ...(namespace === undefined ? {} : { namespace }),
-    });
-  },
+  informer: (factory, namespace) => deploymentInformer(factory, namespace),
   template(deployment) {
     return {
       template: deployment.spec?.template as PodTemplateSpec,

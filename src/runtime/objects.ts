@@ -117,3 +117,16 @@ export function matchingOwners(obj: DeepReadonly<KubeObject> | KubeObject, owner
       (owner.controllerOnly === false || ref.controller === true),
   );
 }
+
+/**
+ * Drops kubectl.kubernetes.io/last-applied-configuration from an object about to be cached: kubectl's copy of the
+ * whole object, often its largest field, which no controller reads.
+ */
+export function withoutLastApplied<T extends KubeObject>(obj: T): T {
+  const annotations = obj.metadata?.annotations;
+  if (annotations?.[lastAppliedAnnotation] === undefined) return obj;
+  const { [lastAppliedAnnotation]: _dropped, ...rest } = annotations;
+  return { ...obj, metadata: { ...obj.metadata, annotations: rest } };
+}
+
+const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';

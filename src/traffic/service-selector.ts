@@ -1,7 +1,8 @@
 import type { Service } from '../api/kubernetes.ts';
 import { managedByAnnotation, podTemplateHashLabel } from '../api/labels.ts';
 import type { Rollout } from '../api/rollout.ts';
-import { keyOf, thaw, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
+import type { Informer, InformerFactory } from '../runtime/informer.ts';
+import { keyOf, thaw, withoutLastApplied, type DeepReadonly, type KubeObject } from '../runtime/objects.ts';
 import type { ObservedTraffic, RouterDefinition, ServiceEndpoint, TrafficRouter } from './router.ts';
 
 /** The label an EndpointSlice names its Service by. */
@@ -69,16 +70,7 @@ export const serviceSelector: RouterDefinition = {
   // The simulation makes up the Services itself.
   standIns: () => [],
   informers(factory, namespace) {
-    const services = factory.informer<Service>({
-      resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
-      transform: (svc) => ({
-        apiVersion: svc.apiVersion,
-        kind: svc.kind,
-        metadata: { name: svc.metadata?.name, namespace: svc.metadata?.namespace, resourceVersion: svc.metadata?.resourceVersion },
-        spec: { selector: svc.spec?.selector },
-      }),
-      ...(namespace === undefined ? {} : { namespace }),
-    });
+    const services = serviceInformer(factory, namespace);
     // EndpointSlices, reduced to their pods and readiness and indexed by Service: a weight may move onto a Service
     // only once it has endpoints there (the traffic-routed canary waits for them).
     const slices = factory.informer<EndpointSlice>({
@@ -113,3 +105,18 @@ export const serviceSelector: RouterDefinition = {
     };
   },
 };
+
+/**
+ * The one Service informer of a controller process (shared informers are keyed by resource, not by transform): the
+ * routers read selectors, the Canary controller the whole spec and the metadata it generates. Status is dropped.
+ */
+export function serviceInformer(factory: InformerFactory, namespace: string | undefined): Informer<Service> {
+  return factory.informer<Service>({
+    resource: { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+    transform: (svc) => {
+      const { status: _status, ...rest } = withoutLastApplied(svc);
+      return rest;
+    },
+    ...(namespace === undefined ? {} : { namespace }),
+  });
+}

@@ -2,15 +2,20 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Histogram } from 'prom-client';
 import type { CustomResourceDefinition } from '../../src/api/crd.ts';
 import { aviaryGroup, type ApiGroup } from '../../src/api/groups.ts';
-import { crdsFor } from '../../src/api/registry.ts';
+import { crdsFor, groupServes } from '../../src/api/registry.ts';
 import { installCrds } from '../../src/install/apply.ts';
 import { KubeClient } from '../../src/runtime/rest.ts';
-import { startRolloutController, type RunningController } from '../../src/rollout/run.ts';
+import { startRolloutController, type RunningController, type StartControllerOptions } from '../../src/rollout/run.ts';
 import { involvedObject } from '../../src/runtime/events.ts';
 
 /** Installs (server-side applies) the Rollout CRD of an API group and waits until it is served. */
 export async function installRolloutCrd(kc: KubeConfig, group: ApiGroup = aviaryGroup): Promise<void> {
   await installWith(kc, crdsFor({ kind: 'Rollout', group }));
+}
+
+/** Installs the Canary, MetricTemplate and AlertProvider CRDs of an API group and waits until they are served. */
+export async function installCanaryCrds(kc: KubeConfig, group: ApiGroup = aviaryGroup): Promise<void> {
+  await installWith(kc, ['Canary', 'MetricTemplate', 'AlertProvider'].flatMap((kind) => crdsFor({ kind, group })));
 }
 
 /**
@@ -51,9 +56,18 @@ export interface TestController extends RunningController {
  * never reconcile each other's objects. Events are also captured in the order the controller emits them (the
  * API server stores repeats of one Event as a count, which loses their order).
  */
-export async function startTestController(kc: KubeConfig, namespace: string, groups: readonly ApiGroup[] = [aviaryGroup], address: string | false = false): Promise<TestController> {
-  for (const group of groups) await installRolloutCrd(kc, group);
-  const running = await startRolloutController({ kubeConfig: kc, namespace, groups, address });
+export async function startTestController(
+  kc: KubeConfig,
+  namespace: string,
+  groups: readonly ApiGroup[] = [aviaryGroup],
+  address: string | false = false,
+  canaries: Pick<StartControllerOptions, 'metricsServer' | 'defaultProvider'> = {},
+): Promise<TestController> {
+  for (const group of groups) {
+    if (groupServes(group, 'Rollout')) await installRolloutCrd(kc, group);
+    if (groupServes(group, 'Canary')) await installCanaryCrds(kc, group);
+  }
+  const running = await startRolloutController({ kubeConfig: kc, namespace, groups, address, ...canaries });
   const events: RecordedEvent[] = [];
   const recorder = running.manager.events;
   const record = recorder.event.bind(recorder);

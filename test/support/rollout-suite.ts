@@ -1,6 +1,7 @@
 import { after, before } from 'node:test';
 import { aviaryGroup, type ApiGroup } from '../../src/api/groups.ts';
 import { startTestController, type TestController } from './controller.ts';
+import type { StartControllerOptions } from '../../src/rollout/run.ts';
 import { TestNamespace } from './namespace.ts';
 import { Rollouts } from './rollouts.ts';
 
@@ -19,10 +20,18 @@ export interface RolloutSuite {
  * The shared frame of a Rollout e2e file: its own namespace and its own in-process controller scoped to it,
  * created before the tests and removed after. Call at the top of a describe().
  */
-export function useRolloutSuite(prefix: string, options: { groups?: readonly ApiGroup[]; address?: string; dumpKinds?: [string, string][] } = {}): RolloutSuite {
+export interface SuiteOptions {
+  groups?: readonly ApiGroup[];
+  address?: string;
+  dumpKinds?: [string, string][];
+  /** For Canary suites: the controller's default Prometheus and provider. */
+  canaries?: Pick<StartControllerOptions, 'metricsServer' | 'defaultProvider'>;
+}
+
+export function useRolloutSuite(prefix: string, options: SuiteOptions = {}): RolloutSuite {
   const ns = new TestNamespace(prefix, options.dumpKinds ?? rolloutDumpKinds);
   let current: TestController | undefined;
-  const start = (): Promise<TestController> => startTestController(ns.kc, ns.name, options.groups ?? [aviaryGroup], options.address ?? false);
+  const start = (): Promise<TestController> => startTestController(ns.kc, ns.name, options.groups ?? [aviaryGroup], options.address ?? false, options.canaries);
   before(async () => {
     await ns.create();
     current = await start();

@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { apiVersionOf, aviaryGroup, argoprojGroup, type ApiGroup } from '../../api/groups.ts';
-import { analysisRunController } from '../../analysis/controller.ts';
-import { rolloutController } from '../../rollout/controller.ts';
-import { servesResource } from '../../runtime/discovery.ts';
+import { aviaryGroup } from '../../api/groups.ts';
+import { canaryProviders } from '../../api/canary.ts';
+import { compatModes } from '../../install/manifests.ts';
+import { addControllers } from '../../rollout/run.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { Manager } from '../../runtime/manager.ts';
 import { loadKubeConnection } from '../../runtime/kubeconfig.ts';
@@ -18,9 +18,9 @@ interface ControllerFlags {
   logLevel: string;
   instanceId?: string;
   compat: string[];
+  meshProvider: string;
+  metricsServer: string;
 }
-
-const compatGroups: Record<string, ApiGroup> = { argo: argoprojGroup };
 
 function workerCount(value: string): number {
   const n = Number(value);
@@ -29,13 +29,13 @@ function workerCount(value: string): number {
 }
 
 function compatMode(value: string, previous: string[]): string[] {
-  if (!(value in compatGroups)) throw new InvalidArgumentError(`unknown compatibility mode "${value}" (known: ${Object.keys(compatGroups).join(', ')})`);
+  if (!(value in compatModes)) throw new InvalidArgumentError(`unknown compatibility mode "${value}" (known: ${Object.keys(compatModes).join(', ')})`);
   return [...previous, value];
 }
 
 export function controllerCommand(): Command {
   return new Command('controller')
-    .description('Run the Aviary controller: reconcile Rollouts in aviary.dev (and, with --compat argo, argoproj.io)')
+    .description('Run the Aviary controller: reconcile Rollouts and Canaries in aviary.dev (and, with --compat argo, argoproj.io Rollouts; with --compat flagger, flagger.app Canaries)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, ~/.kube/config or in-cluster)')
     .option('--context <name>', 'kubeconfig context')
     .option('-n, --namespace <ns>', 'only reconcile objects in this namespace (default: all)')
@@ -45,7 +45,9 @@ export function controllerCommand(): Command {
     .option('--workers <n>', 'concurrent reconciles per kind', workerCount, 10)
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
     .option('--instance-id <id>', 'name of this controller instance (Lease name suffix) when several run in one cluster')
-    .option('--compat <mode>', 'also reconcile a peer\'s API group unmodified: argo (argoproj.io Rollouts)', compatMode, [])
+    .option('--compat <mode>', 'also reconcile a peer\'s API group unmodified: argo (argoproj.io Rollouts), flagger (flagger.app Canaries); repeatable', compatMode, [])
+    .addOption(new Option('--mesh-provider <provider>', 'provider of Canaries without spec.provider').choices([...canaryProviders]).default('kubernetes'))
+    .option('--metrics-server <url>', 'Prometheus of Canaries without spec.metricsServer', 'http://prometheus:9090')
     .action(async (flags: ControllerFlags) => {
       // No client-node at start-up (see runtime/kubeconfig.ts): the controller's memory budget is tight.
       const kubeConfig = loadKubeConnection({ kubeconfig: flags.kubeconfig, context: flags.context });
@@ -57,13 +59,13 @@ export function controllerCommand(): Command {
         address: flags.metricsAddr === 'off' ? false : flags.metricsAddr,
         leaderElection: flags.leaderElect ? { namespace: flags.leaseNamespace, name: leaseName } : false,
       });
-      for (const group of [aviaryGroup, ...flags.compat.map((m) => compatGroups[m]).filter((g) => g !== undefined)]) {
-        const scope = { workers: flags.workers, ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }) };
-        // Analysis is optional: a cluster with only the Rollout CRD still gets Rollouts reconciled.
-        const analysis = await servesResource(manager.client, apiVersionOf(group), 'analysisruns');
-        manager.addController(rolloutController(manager, { group, analysis, ...scope }));
-        if (analysis) manager.addController(analysisRunController(manager, { group, ...scope }));
-        else logger.warn({ group: group.name }, 'AnalysisRun CRD not installed: analysis is off for this group (`aviary install` adds it)');
+      for (const group of [aviaryGroup, ...flags.compat.map((m) => compatModes[m]).filter((g) => g !== undefined)]) {
+        const missing = await addControllers(manager, group, {
+          workers: flags.workers, defaultProvider: flags.meshProvider, metricsServer: flags.metricsServer,
+          ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
+        });
+        // Optional kinds: a cluster with only the Rollout CRD still gets Rollouts reconciled.
+        for (const kind of missing) logger.warn({ group: group.name }, `${kind} CRD not installed: those objects are not reconciled (\`aviary install\` adds it)`);
       }
       logger.info({ compat: flags.compat, namespace: flags.namespace ?? '(all)', leaderElect: flags.leaderElect }, 'starting');
       await manager.run();
