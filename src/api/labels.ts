@@ -35,3 +35,6 @@ export const deploymentPodTemplateHashLabel = 'pod-template-hash';
 export const controllerRevisionHashLabel = 'controller-revision-hash';
 /** Kubernetes' own: the Job a pod belongs to. */
 export const jobNameLabel = 'batch.kubernetes.io/job-name';
+
+/** On a Canary's `-primary` workload: the fingerprint of the release it was last given (it runs it once it is ready). */
+export const canaryReleaseAnnotation = 'aviary.dev/release';

@@ -80,15 +80,16 @@ export interface AnalysisContext {
 export interface AnalysisOutcome { failure?: string; waiting?: string }
 
 /**
- * One analysis as Flagger runs it: at the start of a release (weight 0, no iteration yet) the pre-rollout hooks, then
- * the rollout hooks, the built-in metrics and the template metrics; the first failure stops it.
+ * One analysis as Flagger runs it: at the start of a release (weight 0, no iteration yet) the pre-rollout hooks only;
+ * afterwards the rollout hooks, the built-in metrics and the template metrics. The first failure stops it.
  */
 export async function runAnalysis(canary: DeepReadonly<Canary>, ctx: AnalysisContext): Promise<AnalysisOutcome> {
   const name = `${canary.metadata.name ?? ''}.${canary.metadata.namespace ?? ''}`;
   const atStart = (canary.status?.canaryWeight ?? 0) === 0 && (canary.status?.iterations ?? 0) === 0;
   if (atStart) {
+    // Nothing reaches the canary yet: only the pre-rollout hooks can judge it (metrics would find no values).
     const pre = await callHooks(canary, 'pre-rollout', ctx.signal);
-    if (pre !== undefined && !pre.accepted) return { failure: `Halt ${name} advancement pre-rollout check failed: ${pre.message}` };
+    return pre !== undefined && !pre.accepted ? { failure: `Halt ${name} advancement pre-rollout check failed: ${pre.message}` } : {};
   }
   const rollout = await callHooks(canary, 'rollout', ctx.signal);
   if (rollout !== undefined && !rollout.accepted) return { failure: `Halt ${name} advancement external check failed: ${rollout.message}` };

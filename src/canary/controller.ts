@@ -7,6 +7,7 @@
 import type { AlertProvider, Canary, MetricTemplate } from '../api/canary.ts';
 import type { ConfigMap, DaemonSet, Deployment, HorizontalPodAutoscaler, Secret } from '../api/kubernetes.ts';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
+import { canaryReleaseAnnotation } from '../api/labels.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -18,7 +19,7 @@ import { serviceInformer } from '../traffic/service-selector.ts';
 import { analysisIntervalMs, progressDeadlineSeconds, readyThresholds } from './analysis-settings.ts';
 import { callHooks, rollbackRequested, runAnalysis, type AnalysisOutcome } from './checks.ts';
 import { configReferences, trackConfigs } from './config-tracking.ts';
-import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
+import { canaryWrites, releaseTemplate, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
 import { planCanaryPass, releaseFingerprint, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
 import { isProblem, primaryName, selectorLabel } from './primary.ts';
@@ -189,22 +190,27 @@ class CanaryReconciler implements Reconciler {
     const intervalMs = analysisIntervalMs(canary);
     const sinceTransition = now.getTime() - Date.parse(canary.status?.lastTransitionTime ?? '');
     const analysisDue = Number.isNaN(sinceTransition) || sinceTransition >= intervalMs;
+    const fingerprint = releaseFingerprint(releaseTemplate(target), tracked.checksums);
+    const primaryReadiness = (found: DeepReadonly<TargetWorkload>): Readiness => (found.metadata?.annotations?.[canaryReleaseAnnotation] === fingerprint
+      ? readiness(found, thresholds.primary)
+      : { state: 'waiting', message: `${primaryName(target.metadata?.name ?? '')} has not been given the release yet` });
     const input: CanaryPassInput = {
       canary,
-      fingerprint: releaseFingerprint(target.spec?.template, tracked.checksums),
-      primary: primary === undefined ? undefined : readiness(primary, thresholds.primary),
+      fingerprint,
+      primary: primary === undefined ? undefined : primaryReadiness(primary),
       target: readiness(target, thresholds.canary),
       analysisDue,
       gates: {},
       now: now.toISOString(),
     };
-    // A first pass says which gates and checks this state consults; only those are gathered for the real one.
-    const needs = planCanaryPass(input).needs;
+    // A first pass, as if a due analysis passed, says which gates and checks this state consults on its way
+    // forward; only those are gathered for the real one.
+    const needs = planCanaryPass({ ...input, ...(analysisDue ? { analysis: {} } : {}) }).needs;
     const { gates, analysis } = await this.#gather(canary, provider, needs, analysisDue, signal);
     const plan: CanaryPassPlan = planCanaryPass({ ...input, gates, analysis: analysis?.waiting === undefined ? analysis : undefined });
     if (plan.status.lastAppliedSpec === input.fingerprint) plan.status.trackedConfigs = tracked.checksums;
     plan.status = finishStatus(canary, plan.status, now.toISOString());
-    const writes = canaryWrites(canary, provider, objects, label, tracked, plan);
+    const writes = canaryWrites(canary, provider, objects, label, tracked, fingerprint, plan);
     const outcome = await this.#executor.apply(canary, plan, writes, signal);
     this.#ownWrites.wrote(key, canary.metadata.resourceVersion, outcome.statusVersion);
     return requeueOf(plan, intervalMs, now.getTime());

@@ -5,7 +5,8 @@
  * something are returned, so a Canary at rest costs no requests.
  */
 import type { Canary } from '../api/canary.ts';
-import type { ConfigMap, DaemonSet, Deployment, HorizontalPodAutoscaler, Secret, Service } from '../api/kubernetes.ts';
+import { canaryReleaseAnnotation } from '../api/labels.ts';
+import type { ConfigMap, DaemonSet, Deployment, HorizontalPodAutoscaler, PodTemplateSpec, Secret, Service } from '../api/kubernetes.ts';
 import type { DeepReadonly, KubeObject } from '../runtime/objects.ts';
 import type { ObjectWrite, WriteTarget } from '../traffic/writes.ts';
 import type { CanaryRoutes } from './analysis-settings.ts';
@@ -61,6 +62,19 @@ function targetOf(obj: KubeObject): WriteTarget {
   return { apiVersion: obj.apiVersion ?? '', kind, plural: plurals[kind] ?? `${kind.toLowerCase()}s`, namespace: obj.metadata?.namespace ?? 'default', name: obj.metadata?.name ?? '' };
 }
 
+/**
+ * The pod template that makes the target's release: its own, without the scale-to-zero node selector (scaling a
+ * DaemonSet target to zero is not a new release).
+ */
+export function releaseTemplate(target: DeepReadonly<TargetWorkload>): DeepReadonly<PodTemplateSpec> | undefined {
+  const template = target.spec?.template;
+  const selector = template?.spec?.nodeSelector;
+  const [key] = Object.keys(scaleToZeroSelector);
+  if (template?.spec === undefined || selector === undefined || key === undefined || !(key in selector)) return template;
+  const { [key]: _zero, ...rest } = selector;
+  return { ...template, spec: { ...template.spec, nodeSelector: rest } };
+}
+
 /** A server-side apply of `desired` unless `observed` already carries it. */
 function applyIfChanged(desired: KubeObject, observed: unknown): ObjectWrite[] {
   return covers(observed, desired) ? [] : [{ type: 'apply', target: targetOf(desired), object: desired, fieldManager: canaryFieldManager }];
@@ -68,11 +82,13 @@ function applyIfChanged(desired: KubeObject, observed: unknown): ObjectWrite[] {
 
 /**
  * The primary workload as it should be: the target's template with config references rewritten to the `-primary`
- * copies. Its replica count is its own once it exists (an autoscaler or a person may have changed it; the target is
+ * copies, annotated with the release's fingerprint (so a pass can tell a primary that runs the release from one that
+ * was only given it). Its replica count is its own once it exists (an autoscaler or a person may have changed it; the target is
  * scaled to zero between releases, so its count is no guide), else the target's (at least one).
  */
-export function desiredPrimary(canary: DeepReadonly<Canary>, objects: ObservedCanaryObjects, label: SelectorLabel, tracked: TrackedConfigs): TargetWorkload {
+export function desiredPrimary(canary: DeepReadonly<Canary>, objects: ObservedCanaryObjects, label: SelectorLabel, tracked: TrackedConfigs, fingerprint: string): TargetWorkload {
   const primary = primaryWorkload<TargetWorkload>(canary, objects.target, label);
+  primary.metadata = { ...primary.metadata, annotations: { ...primary.metadata?.annotations, [canaryReleaseAnnotation]: fingerprint } };
   const spec = primary.spec;
   if (spec?.template.spec !== undefined) spec.template.spec = withPrimaryConfigs(spec.template.spec, tracked.checksums);
   if (primary.kind === 'Deployment' && spec !== undefined && 'replicas' in spec) {
@@ -150,6 +166,7 @@ export function canaryWrites(
   objects: ObservedCanaryObjects,
   label: SelectorLabel,
   tracked: TrackedConfigs,
+  fingerprint: string,
   plan: Pick<CanaryPassPlan, 'actions' | 'routes'>,
 ): ObjectWrite[] {
   const writes: ObjectWrite[] = [];
@@ -163,7 +180,7 @@ export function canaryWrites(
       const copy = primarySecret(canary, secret);
       writes.push(...applyIfChanged(copy, objects.secrets.get(copy.metadata?.name ?? '')));
     }
-    writes.push(...applyIfChanged(desiredPrimary(canary, objects, label, tracked), objects.primary));
+    writes.push(...applyIfChanged(desiredPrimary(canary, objects, label, tracked, fingerprint), objects.primary));
   }
   const services = canaryServices(canary, label);
   for (const service of [services.primary, services.canary, services.apex]) {

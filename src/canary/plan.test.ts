@@ -69,10 +69,13 @@ describe('the Canary pass planner', () => {
     assert.deepEqual([detected.status.phase, detected.actions], ['Progressing', [{ type: 'scaleTarget', to: 'up' }]]);
     const weights = run.until('Promoting');
     assert.deepEqual(weights, [20, 40, 60]);
+    assert.deepEqual(run.plans.at(-1)?.actions, [{ type: 'syncPrimary' }], 'the release is copied to the primary as promotion begins');
+    const rolling = run.pass({ primary: { state: 'waiting', message: 'rolling' } });
+    assert.deepEqual([rolling.routes, rolling.status.phase], [undefined, 'Promoting'], 'traffic stays on the canary while the primary rolls out the release');
     const promoting = run.pass();
     assert.deepEqual([promoting.actions, promoting.routes?.primaryWeight, promoting.status.phase], [[{ type: 'syncPrimary' }], 100, 'Finalising']);
     const finished = run.pass();
-    assert.deepEqual([finished.status.phase, finished.actions, finished.hooks, finished.status.lastPromotedSpec], ['Succeeded', [{ type: 'scaleTarget', to: 'zero' }], ['post-rollout'], 'v2']);
+    assert.deepEqual([finished.status.phase, finished.actions, finished.hooks, finished.status.lastPromotedSpec], ['Succeeded', [{ type: 'syncPrimary' }, { type: 'scaleTarget', to: 'zero' }], ['post-rollout'], 'v2']);
     assert.ok(run.messages.includes('Advance podinfo.test canary weight 40'));
     assert.ok(run.messages.includes('Promotion completed! Scaling down podinfo.test'));
   });

@@ -22,7 +22,10 @@ export interface CanaryPassInput {
   canary: DeepReadonly<Canary>;
   /** The release's fingerprint: the target's pod template and tracked configs (releaseFingerprint). */
   fingerprint: string;
-  /** Readiness of the primary (undefined: it does not exist yet) and of the target (the canary's pods). */
+  /**
+   * Readiness of the primary (undefined: it does not exist yet) and of the target (the canary's pods). A primary that
+   * does not run the target's current release yet is not ready (the executor tells from its release annotation).
+   */
   primary: Readiness | undefined;
   target: Readiness;
   /** Whether an analysis is due in this pass (the interval passed since the last one). */
@@ -145,7 +148,11 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
   };
 
   if (phase === 'Promoting') {
+    // The primary was given the release when promotion began; traffic moves onto it only once it runs it (until
+    // then the canary is the only copy of the release that is up).
     plan.actions.push({ type: 'syncPrimary' });
+    if (input.primary.state !== 'ready') return plan;
+    if ((canary.spec.analysis.stepWeightPromotion ?? 0) > 0 && !input.analysisDue) return plan;
     const weights = promotionPrimaryWeights(canary, status.canaryWeight ?? 0);
     const primaryWeight = weights[0] ?? totalWeight;
     plan.routes = { primaryWeight, canaryWeight: totalWeight - primaryWeight, mirrored: false };
@@ -159,6 +166,7 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
     return plan;
   }
   if (phase === 'Finalising') {
+    plan.actions.push({ type: 'syncPrimary' });
     if (input.primary.state !== 'ready') return plan;
     plan.actions.push({ type: 'scaleTarget', to: 'zero' });
     status.canaryWeight = 0;
@@ -182,6 +190,7 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
 
   plan.needs.analysis = true;
   if (!input.analysisDue || input.analysis === undefined) return plan;
+  if ((status.canaryWeight ?? 0) === 0 && (status.iterations ?? 0) === 0) event(`Starting canary analysis for ${canary.spec.targetRef.name}.${canary.metadata.namespace ?? ''}`);
   if (input.analysis.failure !== undefined) {
     status.failedChecks = (status.failedChecks ?? 0) + 1;
     event(input.analysis.failure, 'Warning');
@@ -219,6 +228,7 @@ function promoteIfConfirmed(plan: CanaryPassPlan, input: CanaryPassInput, name: 
     return plan;
   }
   if (routes !== undefined) plan.routes = routes;
+  plan.actions.push({ type: 'syncPrimary' });
   plan.events.push({ type: 'Normal', message: `Copying ${input.canary.spec.targetRef.name}.${input.canary.metadata.namespace ?? ''} template spec to ${input.canary.spec.targetRef.name}-primary.${input.canary.metadata.namespace ?? ''}` });
   setPhase('Promoting');
   return plan;

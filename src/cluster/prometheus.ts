@@ -83,6 +83,12 @@ export class LocalPrometheus {
       `    scrape_interval: ${interval}`,
       `    scrape_timeout: ${timeout}`,
       `    static_configs: [{ targets: [${targets.map((t) => `"${t}"`).join(', ')}] }]`,
+      // The names Flagger's built-in queries select app-level series by (those of Prometheus' pod discovery in
+      // Flagger's own Prometheus), beside the lab's: namespace, pod and code stay as they are.
+      '    metric_relabel_configs:',
+      '      - { source_labels: [namespace], target_label: kubernetes_namespace }',
+      '      - { source_labels: [pod], target_label: kubernetes_pod_name }',
+      '      - { source_labels: [code], target_label: status }',
       '',
     ].join('\n');
     await writeFile(join(this.#dir, 'prometheus.yml'), config);

@@ -100,6 +100,7 @@ ${canary('web', `    threshold: 2
     const run = messages('web').slice(messages('web').indexOf(`New revision detected! Scaling up ${id}`));
     assert.deepEqual(run.filter((m) => !m.startsWith('Halt')), [
       `New revision detected! Scaling up ${id}`,
+      `Starting canary analysis for web.${ns.name}`,
       `Advance ${id} canary iteration 1/2`,
       `Advance ${id} canary iteration 2/2`,
       `Copying web.${ns.name} template spec to web-primary.${ns.name}`,

@@ -104,3 +104,25 @@ export async function untilTraefikWeights(ns: TestNamespace, namespace: string, 
       s.weighted?.services?.find((w) => w.name.includes(`${namespace}-${name}-`))?.weight === weight));
   });
 }
+
+/** Waits until Traefik load-balances the Service `name` of `namespace` over `servers` endpoints (a new route's backends). */
+export async function untilTraefikServers(ns: TestNamespace, namespace: string, name: string, servers: number): Promise<void> {
+  await ns.waitFor(`Traefik to send ${namespace}/${name} to ${String(servers)} endpoints`, async () => {
+    const services = await traefikServices();
+    return services.some((s) => s.name.includes(`${namespace}-${name}-`) && s.loadBalancer?.servers?.length === servers);
+  });
+}
+
+/**
+ * Waits until Traefik sends the Service `name` of `namespace` to exactly the running, not terminating pods matching
+ * `selector`: a rolled-out workload whose old pods the gateway no longer reaches.
+ */
+export async function untilTraefikServesPods(ns: TestNamespace, namespace: string, name: string, selector: string): Promise<void> {
+  await ns.waitFor(`Traefik to send ${namespace}/${name} only to the pods ${selector}`, async () => {
+    const pods = await ns.core.listNamespacedPod({ namespace, labelSelector: selector });
+    const ips = pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined && p.status?.phase === 'Running' && p.status.podIP !== undefined).map((p) => p.status?.podIP ?? '').sort();
+    const service = (await traefikServices()).find((s) => s.name.includes(`${namespace}-${name}-`) && s.loadBalancer !== undefined);
+    const servers = (service?.loadBalancer?.servers ?? []).map((s) => new URL(s.url).hostname).sort();
+    return ips.length > 0 && JSON.stringify(ips) === JSON.stringify(servers);
+  });
+}
