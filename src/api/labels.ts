@@ -38,3 +38,15 @@ export const jobNameLabel = 'batch.kubernetes.io/job-name';
 
 /** On a Canary's `-primary` workload: the fingerprint of the release it was last given (it runs it once it is ready). */
 export const canaryReleaseAnnotation = 'aviary.dev/release';
+
+/** `aviary.dev/no-data: wait` on a Canary: a metric query without data holds the release instead of failing a check. */
+export const canaryNoDataAnnotation = 'aviary.dev/no-data';
+/**
+ * Manual control of a Canary (Flagger has none): requests written by `aviary promote|abort|retry|pause` as annotations,
+ * so they work the same on aviary.dev and flagger.app Canaries and survive a GitOps apply of the spec. The controller
+ * removes promote, abort and retry once it acted on them; pause stays until promote (or removal) lifts it.
+ */
+export const canaryPromoteAnnotation = 'aviary.dev/promote';
+export const canaryAbortAnnotation = 'aviary.dev/abort';
+export const canaryRetryAnnotation = 'aviary.dev/retry';
+export const canaryPauseAnnotation = 'aviary.dev/paused';

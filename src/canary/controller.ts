@@ -7,7 +7,7 @@
 import type { AlertProvider, Canary, MetricTemplate } from '../api/canary.ts';
 import type { ConfigMap, DaemonSet, Deployment, HorizontalPodAutoscaler, Secret } from '../api/kubernetes.ts';
 import { apiVersionOf, type ApiGroup } from '../api/groups.ts';
-import { canaryReleaseAnnotation } from '../api/labels.ts';
+import { canaryNoDataAnnotation, canaryReleaseAnnotation } from '../api/labels.ts';
 import { Controller } from '../runtime/controller.ts';
 import type { Informer } from '../runtime/informer.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -22,6 +22,7 @@ import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, releaseTemplate, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
 import { planCanaryPass, releaseFingerprint, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
+import { manualRequests } from './manual.ts';
 import { isProblem, primaryName, selectorLabel } from './primary.ts';
 import { daemonSetReadiness, deploymentReadiness, type Readiness } from './readiness.ts';
 import { finishStatus, invalidStatus } from './status.ts';
@@ -39,9 +40,6 @@ export interface CanaryControllerOptions {
 
 /** Providers whose routing Aviary writes for Canaries today; the others are refused with a condition naming spec.provider. */
 const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1'];
-
-/** `aviary.dev/no-data: wait` on a Canary: a metric query without data holds the release instead of failing a check. */
-export const noDataAnnotation = 'aviary.dev/no-data';
 
 interface CanaryInformers {
   canaries: Informer<Canary>;
@@ -201,6 +199,7 @@ class CanaryReconciler implements Reconciler {
       target: readiness(target, thresholds.canary),
       analysisDue,
       gates: {},
+      manual: manualRequests(canary),
       now: now.toISOString(),
     };
     // A first pass, as if a due analysis passed, says which gates and checks this state consults on its way
@@ -239,7 +238,7 @@ class CanaryReconciler implements Reconciler {
       metricsServer: canary.spec.metricsServer ?? this.#options.metricsServer ?? 'http://prometheus:9090',
       template: (ns, name) => this.#informers.templates.getByName(ns, name),
       kube: this.#manager.client,
-      noDataWaits: canary.metadata.annotations?.[noDataAnnotation] === 'wait',
+      noDataWaits: canary.metadata.annotations?.[canaryNoDataAnnotation] === 'wait',
       signal,
     });
     if (analysis.waiting !== undefined) this.#manager.logger.info({ canary: keyOf(canary.metadata.namespace, canary.metadata.name ?? '') }, analysis.waiting);

@@ -50,6 +50,7 @@ export class CanaryExecutor {
   async apply(canary: Canary, plan: CanaryPassPlan, writes: readonly ObjectWrite[], signal: AbortSignal): Promise<ExecuteOutcome> {
     await applyWrites(this.#options.client, writes, signal);
     const outcome = await this.#writeStatus(canary, plan.status, signal);
+    await this.#removeRequests(canary, plan.consumed, signal);
     const written: Canary = { ...canary, status: plan.status };
     for (const event of plan.events) await this.#record(written, event, signal);
     if (plan.hooks.includes('post-rollout')) {
@@ -64,6 +65,13 @@ export class CanaryExecutor {
     const outcome = await this.#writeStatus(canary, status, signal);
     if (outcome.statusVersion !== undefined) await this.#record(canary, { type: 'Warning', message }, signal);
     return outcome;
+  }
+
+  /** Removes the manual requests the pass acted on (written after the status, so a request is never lost unacted). */
+  async #removeRequests(canary: Canary, annotations: readonly string[], signal: AbortSignal): Promise<void> {
+    if (annotations.length === 0) return;
+    const path = resourcePath(this.#options.apiVersion, 'canaries', canary.metadata.namespace, canary.metadata.name);
+    await this.#options.client.patch<Canary>(path, { metadata: { annotations: Object.fromEntries(annotations.map((a) => [a, null])) } }, PatchType.merge, signal);
   }
 
   async #writeStatus(canary: Canary, status: CanaryStatus, signal: AbortSignal): Promise<ExecuteOutcome> {

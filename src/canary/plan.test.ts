@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Canary, CanaryAnalysis } from '../api/canary.ts';
+import { canaryAbortAnnotation, canaryPauseAnnotation, canaryPromoteAnnotation, canaryRetryAnnotation } from '../api/labels.ts';
+import { manualRequests } from './manual.ts';
 import { planCanaryPass, releaseFingerprint, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
 
 function canary(analysis: CanaryAnalysis, extra: Partial<Canary['spec']> = {}): Canary {
@@ -22,9 +24,11 @@ class Run {
   pass(overrides: Partial<CanaryPassInput> = {}): CanaryPassPlan {
     const plan = planCanaryPass({
       canary: this.canary, fingerprint: this.fingerprint, primary: { state: 'ready' }, target: { state: 'ready' },
-      analysisDue: true, gates: {}, analysis: {}, now: `2026-12-03T12:00:${String(this.plans.length).padStart(2, '0')}Z`, ...overrides,
+      analysisDue: true, gates: {}, analysis: {}, manual: manualRequests(this.canary), now: `2026-12-03T12:00:${String(this.plans.length).padStart(2, '0')}Z`, ...overrides,
     });
-    this.canary = { ...this.canary, status: plan.status };
+    // As the executor: the status written, the requests acted on removed.
+    const annotations = Object.fromEntries(Object.entries(this.canary.metadata.annotations ?? {}).filter(([k]) => !plan.consumed.includes(k)));
+    this.canary = { ...this.canary, metadata: { ...this.canary.metadata, annotations }, status: plan.status };
     this.plans.push(plan);
     return plan;
   }
@@ -38,6 +42,11 @@ class Run {
     assert.equal(this.canary.status?.phase, phase, `reached ${phase}: ${JSON.stringify(this.plans.at(-1)?.events)}`);
     return weights;
   }
+  /** A person's request, as `aviary promote|abort|retry|pause` writes it. */
+  request(annotations: Record<string, string>): void {
+    this.canary = { ...this.canary, metadata: { ...this.canary.metadata, annotations: { ...this.canary.metadata.annotations, ...annotations } } };
+  }
+  get annotations(): Record<string, string> { return this.canary.metadata.annotations ?? {}; }
   get phase(): string | undefined { return this.canary.status?.phase; }
   get messages(): string[] { return this.plans.flatMap((p) => p.events.map((e) => e.message)); }
 }
@@ -143,7 +152,7 @@ describe('the Canary pass planner', () => {
     run.pass();
     assert.deepEqual([run.pass({ analysisDue: false }).routes, run.pass({ target: { state: 'waiting', message: 'rolling' } }).routes], [undefined, undefined]);
     const suspended = new Run(canary({ stepWeight: 10 }, { suspend: true }));
-    assert.deepEqual(suspended.pass(), { status: {}, actions: [], hooks: [], events: [], needs: { confirmRollout: false, confirmTrafficIncrease: false, confirmPromotion: false, rollback: false, analysis: false } });
+    assert.deepEqual(suspended.pass(), { status: {}, actions: [], hooks: [], events: [], consumed: [], needs: { confirmRollout: false, confirmTrafficIncrease: false, confirmPromotion: false, rollback: false, analysis: false } });
   });
 
   it('the fingerprint follows the template and the tracked configs, not key order', () => {
@@ -151,5 +160,96 @@ describe('the Canary pass planner', () => {
     const b = releaseFingerprint({ spec: { containers: [{ image: 'i:1', name: 'c' }] }, metadata: { labels: { tier: 'x', app: 'a' } } }, { 'configmap/c': '1' });
     assert.equal(a, b);
     assert.notEqual(a, releaseFingerprint({ metadata: { labels: { app: 'a', tier: 'x' } }, spec: { containers: [{ name: 'c', image: 'i:1' }] } }, { 'configmap/c': '2' }));
+  });
+
+  describe('manual requests', () => {
+    const failures = { analysis: { failure: 'Halt podinfo.test advancement request-success-rate 80% < 99%' } };
+
+    it('promote (step) passes the analysis and the gates once, then is removed', () => {
+      const run = initialized(canary({ stepWeight: 20, maxWeight: 60 }));
+      run.fingerprint = 'v2';
+      run.pass();
+      run.pass({ analysisDue: true });
+      assert.equal(run.canary.status?.canaryWeight, 20);
+      run.request({ [canaryPromoteAnnotation]: 'step' });
+      const stepped = run.pass({ analysisDue: false, gates: { confirmTrafficIncrease: false }, analysis: undefined });
+      assert.deepEqual([stepped.status.canaryWeight, stepped.consumed, stepped.needs.analysis], [40, [canaryPromoteAnnotation], false]);
+      assert.equal(run.annotations[canaryPromoteAnnotation], undefined);
+      assert.equal(run.pass({ analysisDue: false, analysis: undefined }).status.canaryWeight, 40, 'the next step waits for the interval again');
+    });
+
+    it('promote (step) opens a closed confirm-rollout and confirm-promotion gate', () => {
+      const run = initialized(canary({ stepWeight: 50 }));
+      run.fingerprint = 'v2';
+      assert.equal(run.pass({ gates: { confirmRollout: false } }).status.phase, 'Waiting');
+      run.request({ [canaryPromoteAnnotation]: 'step' });
+      assert.equal(run.pass({ gates: { confirmRollout: false } }).status.phase, 'Progressing');
+      run.until('WaitingPromotion', { gates: { confirmPromotion: false } });
+      run.request({ [canaryPromoteAnnotation]: 'step' });
+      assert.equal(run.pass({ gates: { confirmPromotion: false } }).status.phase, 'Promoting');
+    });
+
+    it('promote full goes to Promoting from any step, even before the canary is ready', () => {
+      const run = initialized(canary({ stepWeight: 10 }));
+      run.fingerprint = 'v2';
+      run.pass();
+      run.request({ [canaryPromoteAnnotation]: 'full' });
+      const full = run.pass({ target: { state: 'waiting', message: 'rolling' } });
+      assert.deepEqual([full.status.phase, full.actions, full.consumed], ['Promoting', [{ type: 'syncPrimary' }], [canaryPromoteAnnotation]]);
+      assert.ok(full.events.some((e) => e.message === 'Advance podinfo.test promotion requested'));
+    });
+
+    it('abort rolls a running release back; aborting a waiting release marks it failed without starting it', () => {
+      const running = initialized(canary({ stepWeight: 10 }));
+      running.fingerprint = 'v2';
+      running.pass();
+      running.pass();
+      running.request({ [canaryAbortAnnotation]: 'true' });
+      const aborted = running.pass();
+      assert.deepEqual([aborted.status.phase, aborted.routes?.canaryWeight, aborted.actions, aborted.hooks, aborted.consumed], ['Failed', 0, [{ type: 'scaleTarget', to: 'zero' }], ['post-rollout'], [canaryAbortAnnotation]]);
+      assert.equal(aborted.events[0]?.message, 'Rolling back podinfo.test abort requested');
+
+      const waiting = initialized(canary({ stepWeight: 10 }));
+      waiting.fingerprint = 'v2';
+      waiting.pass({ gates: { confirmRollout: false } });
+      waiting.request({ [canaryAbortAnnotation]: 'true' });
+      const failed = waiting.pass({ gates: { confirmRollout: false } });
+      assert.deepEqual([failed.status.phase, failed.status.lastAppliedSpec], ['Failed', 'v2']);
+      assert.equal(waiting.pass().status.phase, 'Failed', 'the aborted release does not start by itself');
+    });
+
+    it('retry runs a failed release again with the same template', () => {
+      const run = initialized(canary({ stepWeight: 10, threshold: 1 }));
+      run.fingerprint = 'v2';
+      run.until('Failed', failures);
+      assert.equal(run.pass().status.phase, 'Failed');
+      run.request({ [canaryRetryAnnotation]: 'true' });
+      const retried = run.pass();
+      assert.deepEqual([retried.status.phase, retried.actions, retried.status.failedChecks, retried.consumed], ['Progressing', [{ type: 'scaleTarget', to: 'up' }], 0, [canaryRetryAnnotation]]);
+      assert.equal(retried.events[0]?.message, 'Retry requested! Scaling up podinfo.test');
+      assert.deepEqual(run.until('Succeeded').slice(0, 3), [10, 20, 30], 'the retried release runs its steps again and is promoted when its checks pass');
+    });
+
+    it('pause holds every step until lifted; abort still works while paused', () => {
+      const run = initialized(canary({ stepWeight: 10 }));
+      run.fingerprint = 'v2';
+      run.pass();
+      run.pass();
+      run.request({ [canaryPauseAnnotation]: 'true' });
+      const held = run.pass();
+      assert.deepEqual([held.status.canaryWeight, held.routes, held.events], [10, undefined, []]);
+      run.request({ [canaryAbortAnnotation]: 'true' });
+      assert.equal(run.pass().status.phase, 'Failed');
+      assert.equal(run.annotations[canaryPauseAnnotation], 'true', 'a pause stays until promote lifts it');
+    });
+
+    it('requests the phase gives nothing to do are removed with a warning', () => {
+      const run = initialized(canary({ stepWeight: 10 }));
+      run.request({ [canaryAbortAnnotation]: 'true', [canaryPromoteAnnotation]: 'step', [canaryRetryAnnotation]: 'true' });
+      const ignored = run.pass();
+      assert.deepEqual([...ignored.consumed].sort(), [canaryAbortAnnotation, canaryPromoteAnnotation, canaryRetryAnnotation].sort());
+      assert.deepEqual(ignored.events.map((e) => e.message), ['Ignored abort request for podinfo.test: it is Initialized', 'Ignored promote request for podinfo.test: it is Initialized', 'Ignored retry request for podinfo.test: it is Initialized']);
+      assert.equal(ignored.status.phase, 'Initialized');
+    });
   });
 });

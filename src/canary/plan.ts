@@ -11,10 +11,12 @@
  */
 import type { Canary, CanaryPhase, CanaryStatus } from '../api/canary.ts';
 import type { PodTemplateSpec } from '../api/kubernetes.ts';
+import { canaryAbortAnnotation, canaryPromoteAnnotation, canaryRetryAnnotation } from '../api/labels.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import { canonicalJson } from '../rollout/hash.ts';
 import { advance, analysisThreshold, canaryStrategy, promotionPrimaryWeights, totalWeight, type CanaryRoutes } from './analysis-settings.ts';
 import { shortDigest } from './digest.ts';
+import { noManualRequests, type ManualRequests } from './manual.ts';
 import type { Readiness } from './readiness.ts';
 
 /** What this pass observed and gathered. */
@@ -34,6 +36,8 @@ export interface CanaryPassInput {
   gates: { confirmRollout?: boolean; confirmTrafficIncrease?: boolean; confirmPromotion?: boolean; rollback?: boolean };
   /** This pass's analysis, when one was due: its first failure, or none. */
   analysis?: { failure?: string | undefined } | undefined;
+  /** A person's requests (manual.ts); none when undefined. */
+  manual?: ManualRequests | undefined;
   now: string;
 }
 
@@ -53,9 +57,13 @@ export interface CanaryPassPlan {
   events: { type: 'Normal' | 'Warning'; message: string }[];
   /** Which gates and checks this pass consulted: the executor gathers them for the next pass in the same state. */
   needs: { confirmRollout: boolean; confirmTrafficIncrease: boolean; confirmPromotion: boolean; rollback: boolean; analysis: boolean };
+  /** The request annotations this pass acted on (or found nothing to do for): the executor removes them. */
+  consumed: string[];
 }
 
 const activePhases: readonly string[] = ['Progressing', 'WaitingPromotion', 'Promoting', 'Finalising'];
+/** Phases in which a release waits for its analysis or a gate: where promote and abort requests apply. */
+const releasePhases: readonly string[] = ['Waiting', 'Progressing', 'WaitingPromotion'];
 
 /** The fingerprint of a release: the target's pod template and its tracked configs' checksums. */
 export function releaseFingerprint(template: DeepReadonly<PodTemplateSpec> | undefined, trackedConfigs: Readonly<Record<string, string>>): string {
@@ -67,7 +75,7 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
   const name = `${canary.metadata.name ?? ''}.${canary.metadata.namespace ?? ''}`;
   const status: CanaryStatus = structuredClone({ ...canary.status }) as CanaryStatus;
   const plan: CanaryPassPlan = {
-    status, actions: [], hooks: [], events: [],
+    status, actions: [], hooks: [], events: [], consumed: [],
     needs: { confirmRollout: false, confirmTrafficIncrease: false, confirmPromotion: false, rollback: false, analysis: false },
   };
   const phase = status.phase ?? 'Initializing';
@@ -84,6 +92,22 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
   };
 
   if (canary.spec.suspend === true) return plan;
+
+  const manual = input.manual ?? noManualRequests;
+  const consume = (annotation: string): void => {
+    if (!plan.consumed.includes(annotation)) plan.consumed.push(annotation);
+  };
+  // Requests the phase gives nothing to do are removed, with a word why, so they do not linger to surprise a later release.
+  const ignore = (request: string, annotation: string): void => {
+    consume(annotation);
+    event(`Ignored ${request} request for ${name}: it is ${phase}`, 'Warning');
+  };
+  if (manual.abort && !releasePhases.includes(phase)) ignore('abort', canaryAbortAnnotation);
+  if (manual.promote !== undefined && !releasePhases.includes(phase)) ignore('promote', canaryPromoteAnnotation);
+  if (manual.retry && phase !== 'Failed') ignore('retry', canaryRetryAnnotation);
+  const abort = manual.abort && releasePhases.includes(phase);
+  const promote = releasePhases.includes(phase) ? manual.promote : undefined;
+  if (manual.paused && !abort) return plan;
 
   // Initialisation: a primary serving the target's template, all traffic on it, the target scaled to zero.
   if (phase === 'Initializing' || input.primary === undefined) {
@@ -106,18 +130,29 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
   const active = activePhases.includes(phase);
 
   if (!active) {
-    if (!newRelease || input.fingerprint === status.lastPromotedSpec) {
+    if (abort) {
+      // A release waiting for confirm-rollout, aborted: it never started; it is recorded as failed so it does not.
+      consume(canaryAbortAnnotation);
+      event(`Rolling back ${name} abort requested`, 'Warning');
+      status.lastAppliedSpec = input.fingerprint;
+      setPhase('Failed');
+      return plan;
+    }
+    const retry = manual.retry && phase === 'Failed';
+    if (retry) consume(canaryRetryAnnotation);
+    if ((!newRelease && !retry) || input.fingerprint === status.lastPromotedSpec) {
       // Nothing new (a release equal to the promoted one is not a release).
       if (newRelease) status.lastAppliedSpec = input.fingerprint;
       return plan;
     }
     plan.needs.confirmRollout = true;
-    if (input.gates.confirmRollout === false) {
+    if (promote === 'step') consume(canaryPromoteAnnotation);
+    if (promote === undefined && input.gates.confirmRollout === false) {
       if (phase !== 'Waiting') event(`Halt ${name} advancement waiting for approval confirm-rollout`, 'Warning');
       setPhase('Waiting');
       return plan;
     }
-    event(`New revision detected! Scaling up ${name}`);
+    event(retry && !newRelease ? `Retry requested! Scaling up ${name}` : `New revision detected! Scaling up ${name}`);
     plan.actions.push({ type: 'scaleTarget', to: 'up' });
     status.lastAppliedSpec = input.fingerprint;
     resetRun();
@@ -179,6 +214,10 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
 
   // Progressing or WaitingPromotion.
   plan.needs.rollback = true;
+  if (abort) {
+    consume(canaryAbortAnnotation);
+    return rollback(`Rolling back ${name} abort requested`);
+  }
   if (input.gates.rollback === true) return rollback(`Rolling back ${name} manual webhook invoked`);
   if (input.target.state === 'stuck') return rollback(`Rolling back ${name} progress deadline exceeded ${input.target.message}`);
   if (canary.spec.skipAnalysis === true) {
@@ -186,14 +225,23 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
     setPhase('Promoting');
     return plan;
   }
+  if (promote === 'full') {
+    consume(canaryPromoteAnnotation);
+    event(`Advance ${name} promotion requested`);
+    return promoteIfConfirmed(plan, input, name, setPhase, undefined, true);
+  }
   if (input.target.state !== 'ready') return plan;
 
-  plan.needs.analysis = true;
-  if (!input.analysisDue || input.analysis === undefined) return plan;
-  if ((status.canaryWeight ?? 0) === 0 && (status.iterations ?? 0) === 0) event(`Starting canary analysis for ${canary.spec.targetRef.name}.${canary.metadata.namespace ?? ''}`);
-  if (input.analysis.failure !== undefined) {
+  // A `promote` (step) request counts as this pass's analysis having passed and its gates open.
+  const stepped = promote === 'step';
+  plan.needs.analysis = !stepped;
+  const analysis = stepped ? {} : input.analysis;
+  if (stepped) consume(canaryPromoteAnnotation);
+  else if (!input.analysisDue || analysis === undefined) return plan;
+  else if ((status.canaryWeight ?? 0) === 0 && (status.iterations ?? 0) === 0) event(`Starting canary analysis for ${canary.spec.targetRef.name}.${canary.metadata.namespace ?? ''}`);
+  if (analysis?.failure !== undefined) {
     status.failedChecks = (status.failedChecks ?? 0) + 1;
-    event(input.analysis.failure, 'Warning');
+    event(analysis.failure, 'Warning');
     if (status.failedChecks >= analysisThreshold(canary)) return rollback(`Rolling back ${name} failed checks threshold reached ${String(status.failedChecks)}`);
     return plan;
   }
@@ -207,22 +255,23 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
       event(`Advance ${name} canary iteration ${String(status.iterations)}/${String(canary.spec.analysis.iterations ?? 0)}`);
       return plan;
     }
-    return promoteIfConfirmed(plan, input, name, setPhase, strategy === 'blueGreen' ? { primaryWeight: 0, canaryWeight: totalWeight, mirrored: false } : undefined);
+    return promoteIfConfirmed(plan, input, name, setPhase, strategy === 'blueGreen' ? { primaryWeight: 0, canaryWeight: totalWeight, mirrored: false } : undefined, stepped);
   }
 
   const next = advance(canary, routesNow());
-  if (next === 'promote') return promoteIfConfirmed(plan, input, name, setPhase, undefined);
-  plan.needs.confirmTrafficIncrease = true;
-  if (input.gates.confirmTrafficIncrease === false) return plan;
+  if (next === 'promote') return promoteIfConfirmed(plan, input, name, setPhase, undefined, stepped);
+  plan.needs.confirmTrafficIncrease = !stepped;
+  if (!stepped && input.gates.confirmTrafficIncrease === false) return plan;
   plan.routes = next;
   status.canaryWeight = next.canaryWeight;
   event(next.mirrored ? `Advance ${name} mirroring requests to the canary` : `Advance ${name} canary weight ${String(next.canaryWeight)}`);
   return plan;
 }
 
-function promoteIfConfirmed(plan: CanaryPassPlan, input: CanaryPassInput, name: string, setPhase: (p: CanaryPhase) => void, routes: CanaryRoutes | undefined): CanaryPassPlan {
-  plan.needs.confirmPromotion = true;
-  if (input.gates.confirmPromotion === false) {
+/** To Promoting, unless a confirm-promotion hook refuses (`requested`: a person's promote passes the gate). */
+function promoteIfConfirmed(plan: CanaryPassPlan, input: CanaryPassInput, name: string, setPhase: (p: CanaryPhase) => void, routes: CanaryRoutes | undefined, requested: boolean): CanaryPassPlan {
+  plan.needs.confirmPromotion = !requested;
+  if (!requested && input.gates.confirmPromotion === false) {
     if (plan.status.phase !== 'WaitingPromotion') plan.events.push({ type: 'Warning', message: `Halt ${name} advancement waiting for promotion approval` });
     setPhase('WaitingPromotion');
     return plan;

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aviaryGroup } from '../api/groups.ts';
 import { ExitCode, ExitError } from '../util/exit-codes.ts';
-import { confirmationOf } from './action.ts';
+import { confirmationOf, kindWord, parseTarget } from './action.ts';
 
 describe('the outcome of an action on the command line', () => {
   it('done prints the confirmation', () => {
-    const found = { rollout: { metadata: { name: 'web' }, spec: {} }, group: aviaryGroup, path: '/apis/aviary.dev/v1alpha1/namespaces/shop/rollouts/web' };
-    assert.equal(confirmationOf({ outcome: 'done', message: "rollout 'web' paused", patches: [], found }), "rollout 'web' paused");
+    assert.equal(confirmationOf({ outcome: 'done', message: "rollout 'web' paused" }), "rollout 'web' paused");
   });
 
   it('refused and conflict exit 1, not-found exits 4, each with its message', () => {
@@ -23,5 +21,15 @@ describe('the outcome of an action on the command line', () => {
     assert.deepEqual(exit('refused'), [ExitCode.failed, 'refused message']);
     assert.deepEqual(exit('conflict'), [ExitCode.failed, 'conflict message']);
     assert.deepEqual(exit('not-found'), [ExitCode.notFound, 'not-found message']);
+  });
+
+  it('a target is NAME, rollout/NAME or canary/NAME; another kind word or a missing name is a usage error', () => {
+    assert.deepEqual(parseTarget('web'), { name: 'web' });
+    assert.deepEqual(parseTarget('canary/podinfo'), { kind: 'canary', name: 'podinfo' });
+    assert.deepEqual(parseTarget('Canaries/podinfo'), { kind: 'canary', name: 'podinfo' });
+    assert.deepEqual(parseTarget('ro/web'), { kind: 'rollout', name: 'web' });
+    assert.throws(() => parseTarget('deployment/web'), (e: unknown) => e instanceof ExitError && e.exitCode === ExitCode.usage && /must be rollout or canary, got "deployment"/.test(e.message));
+    assert.throws(() => parseTarget('canary/'), (e: unknown) => e instanceof ExitError && /name the canary after "\/"/.test(e.message));
+    assert.deepEqual([kindWord('canary'), kindWord('rollouts'), kindWord('web')], ['canary', 'rollout', undefined]);
   });
 });

@@ -1,19 +1,24 @@
 import { Command } from 'commander';
+import { abortCanaryAction } from '../../canary/manual.ts';
 import { abortAction } from '../../rollout/actions.ts';
-import { runActionOnEach } from '../action.ts';
+import { runTargetActionOnEach } from '../action.ts';
 import { addKubeOptions } from '../flags.ts';
 
 export function abortCommand(): Command {
   return addKubeOptions(new Command('abort'))
     .description('Abort the update in progress: traffic and pods go back to the stable version (status.abort=true)')
-    .argument('<names...>', 'the Rollout(s)')
+    .argument('<targets...>', 'the Rollout(s) (NAME or rollout/NAME) or Canaries (canary/NAME)')
     .addHelpText('after', `
 spec.template still holds the new version: \`aviary retry rollout NAME\` starts the update again from its first step;
 \`aviary undo NAME\` (or applying the previous template) makes the rollback final.
 
-Example:
-  aviary abort web`)
-    .action(async (names: string[], _flags: unknown, command: Command) => {
-      await runActionOnEach(command, names, ({ rollout }) => abortAction(rollout), { waitObservedMs: 5000 });
+On a Canary it annotates aviary.dev/abort: the release rolls back now (traffic to the primary, the canary scaled to
+zero, phase Failed); \`aviary retry canary/NAME\` runs it again.
+
+Examples:
+  aviary abort web
+  aviary abort canary/podinfo`)
+    .action(async (targets: string[], _flags: unknown, command: Command) => {
+      await runTargetActionOnEach(command, targets, { rollout: ({ rollout }) => abortAction(rollout), canary: abortCanaryAction }, { waitObservedMs: 5000 });
     });
 }
