@@ -19,11 +19,12 @@ import { serviceInformer } from '../traffic/service-selector.ts';
 import { analysisIntervalMs, progressDeadlineSeconds, readyThresholds } from './analysis-settings.ts';
 import { callHooks, rollbackRequested, runAnalysis, type AnalysisOutcome } from './checks.ts';
 import { configReferences, trackConfigs } from './config-tracking.ts';
-import { canaryWrites, releaseTemplate, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
+import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
-import { planCanaryPass, releaseFingerprint, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
+import { planCanaryPass, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
 import { manualRequests } from './manual.ts';
 import { isProblem, primaryName, selectorLabel } from './primary.ts';
+import { fingerprintOf } from './release.ts';
 import { daemonSetReadiness, deploymentReadiness, type Readiness } from './readiness.ts';
 import { finishStatus, invalidStatus } from './status.ts';
 import { canaryIssues } from './validate.ts';
@@ -188,7 +189,7 @@ class CanaryReconciler implements Reconciler {
     const intervalMs = analysisIntervalMs(canary);
     const sinceTransition = now.getTime() - Date.parse(canary.status?.lastTransitionTime ?? '');
     const analysisDue = Number.isNaN(sinceTransition) || sinceTransition >= intervalMs;
-    const fingerprint = releaseFingerprint(releaseTemplate(target), tracked.checksums);
+    const fingerprint = fingerprintOf(target, tracked);
     const primaryReadiness = (found: DeepReadonly<TargetWorkload>): Readiness => (found.metadata?.annotations?.[canaryReleaseAnnotation] === fingerprint
       ? readiness(found, thresholds.primary)
       : { state: 'waiting', message: `${primaryName(target.metadata?.name ?? '')} has not been given the release yet` });
@@ -212,6 +213,7 @@ class CanaryReconciler implements Reconciler {
     const writes = canaryWrites(canary, provider, objects, label, tracked, fingerprint, plan);
     const outcome = await this.#executor.apply(canary, plan, writes, signal);
     this.#ownWrites.wrote(key, canary.metadata.resourceVersion, outcome.statusVersion);
+    this.#ownWrites.wrote(key, outcome.statusVersion ?? canary.metadata.resourceVersion, outcome.requestsVersion);
     return requeueOf(plan, intervalMs, now.getTime());
   }
 

@@ -30,7 +30,8 @@ export interface CanaryExecutorOptions {
   alertProviders: Informer<AlertProvider>;
 }
 
-export interface ExecuteOutcome { statusVersion?: string }
+/** The resourceVersions the pass's writes of the Canary produced: its status, then the removal of requests. */
+export interface ExecuteOutcome { statusVersion?: string; requestsVersion?: string }
 
 type PlannedEvent = CanaryPassPlan['events'][number];
 
@@ -50,14 +51,14 @@ export class CanaryExecutor {
   async apply(canary: Canary, plan: CanaryPassPlan, writes: readonly ObjectWrite[], signal: AbortSignal): Promise<ExecuteOutcome> {
     await applyWrites(this.#options.client, writes, signal);
     const outcome = await this.#writeStatus(canary, plan.status, signal);
-    await this.#removeRequests(canary, plan.consumed, signal);
+    const requestsVersion = await this.#removeRequests(canary, plan.consumed, signal);
     const written: Canary = { ...canary, status: plan.status };
     for (const event of plan.events) await this.#record(written, event, signal);
     if (plan.hooks.includes('post-rollout')) {
       const answer = await this.#bestEffort(canary, 'post-rollout hooks', () => callHooks(written, 'post-rollout', signal));
       if (answer !== undefined && !answer.accepted) this.#options.logger.warn({ canary: keyOf(canary.metadata.namespace, canary.metadata.name ?? '') }, answer.message);
     }
-    return outcome;
+    return requestsVersion === undefined ? outcome : { ...outcome, requestsVersion };
   }
 
   /** A Canary held by problems: its Invalid condition written, and a Warning Event when the problem is new. */
@@ -68,10 +69,11 @@ export class CanaryExecutor {
   }
 
   /** Removes the manual requests the pass acted on (written after the status, so a request is never lost unacted). */
-  async #removeRequests(canary: Canary, annotations: readonly string[], signal: AbortSignal): Promise<void> {
-    if (annotations.length === 0) return;
+  async #removeRequests(canary: Canary, annotations: readonly string[], signal: AbortSignal): Promise<string | undefined> {
+    if (annotations.length === 0) return undefined;
     const path = resourcePath(this.#options.apiVersion, 'canaries', canary.metadata.namespace, canary.metadata.name);
-    await this.#options.client.patch<Canary>(path, { metadata: { annotations: Object.fromEntries(annotations.map((a) => [a, null])) } }, PatchType.merge, signal);
+    const written = await this.#options.client.patch<Canary>(path, { metadata: { annotations: Object.fromEntries(annotations.map((a) => [a, null])) } }, PatchType.merge, signal);
+    return written.metadata.resourceVersion;
   }
 
   async #writeStatus(canary: Canary, status: CanaryStatus, signal: AbortSignal): Promise<ExecuteOutcome> {

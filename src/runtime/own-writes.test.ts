@@ -11,6 +11,9 @@ describe('OwnWrites', () => {
     { name: 'a write without versions is not remembered', writes: [[undefined, '11']], cached: undefined, elapsedMs: 0, pending: false },
     { name: 'patience runs out (a lost event)', writes: [['10', '11']], cached: '10', elapsedMs: 5000, pending: false },
     { name: 'the last write counts', writes: [['10', '11'], ['11', '12']], cached: '11', elapsedMs: 0, pending: true },
+    { name: 'writes in a row: the version before the first is stale too', writes: [['10', '11'], ['11', '12']], cached: '10', elapsedMs: 0, pending: true },
+    { name: 'writes in a row: the cache has the last one', writes: [['10', '11'], ['11', '12']], cached: '12', elapsedMs: 0, pending: false },
+    { name: 'a write not following the previous one starts over', writes: [['10', '11'], ['20', '21']], cached: '10', elapsedMs: 0, pending: false },
   ];
   for (const c of cases) {
     it(c.name, () => {

@@ -10,7 +10,8 @@
  * version and is never delivered), and never for longer than `patienceMs`.
  */
 export class OwnWrites {
-  readonly #replaced = new Map<string, { version: string; at: number }>();
+  /** Per key: the versions our last writes replaced (several for writes in a row), the version they ended at. */
+  readonly #replaced = new Map<string, { versions: Set<string>; last: string; at: number }>();
   readonly #patienceMs: number;
   readonly #now: () => number;
 
@@ -19,17 +20,22 @@ export class OwnWrites {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Records a write of `key` that turned `from` into `to`. */
+  /**
+   * Records a write of `key` that turned `from` into `to`. A write that continues the previous one (say, a status
+   * then an annotation) keeps both replaced versions stale: the cache may deliver the one in between first.
+   */
   wrote(key: string, from: string | undefined, to: string | undefined): void {
     if (from === undefined || to === undefined || from === to) return;
-    this.#replaced.set(key, { version: from, at: this.#now() });
+    const previous = this.#replaced.get(key);
+    const versions = previous !== undefined && previous.last === from ? new Set([...previous.versions, from]) : new Set([from]);
+    this.#replaced.set(key, { versions, last: to, at: this.#now() });
   }
 
-  /** True while the cache still holds the version our last write of `key` replaced. */
+  /** True while the cache still holds a version our last writes of `key` replaced. */
   pending(key: string, cachedVersion: string | undefined): boolean {
     const entry = this.#replaced.get(key);
     if (entry === undefined) return false;
-    if (entry.version === cachedVersion && this.#now() - entry.at < this.#patienceMs) return true;
+    if (cachedVersion !== undefined && entry.versions.has(cachedVersion) && this.#now() - entry.at < this.#patienceMs) return true;
     this.#replaced.delete(key);
     return false;
   }

@@ -4,23 +4,15 @@
  * confirmation, and the refusals and exit codes when an action makes no sense.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { aviaryBin, expectRun, runAviary, type CliRun } from '../support/cli.ts';
 import { applyYaml } from '../support/kube.ts';
 import { canaryManifest } from '../support/rollouts.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
-
-const aviary = fileURLToPath(new URL('../../bin/aviary', import.meta.url));
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('aviary CLI actions against the controller', () => {
   const suite = useRolloutSuite('cli-act', { dumpKinds: [['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet'], ['v1', 'Pod']] });
@@ -33,19 +25,8 @@ describe('aviary CLI actions against the controller', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function cli(...args: string[]): Promise<Run> {
-    return new Promise((resolve) => {
-      execFile(aviary, [...args, '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-      });
-    });
-  }
-
-  function expect(run: Run, code: number, output?: RegExp): void {
-    const text = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
-    assert.equal(run.code, code, text);
-    if (output !== undefined) assert.match(code === 0 ? run.stdout : run.stderr, output, text);
-  }
+  const cli = (...args: string[]): Promise<CliRun> => runAviary([...args, '-n', ns.name]);
+  const expect = expectRun;
 
   const updated = (name: string, image: string): Promise<unknown> =>
     rollouts.waitFor(name, `running ${image}`, (r) => JSON.stringify(r.spec.template).includes(image));
@@ -175,7 +156,7 @@ describe('aviary CLI actions against the controller', () => {
 
   it('status follows a rollout to Healthy, printing each phase change', async () => {
     await pausedCanary('fol');
-    const child = spawn(aviary, ['status', 'fol', '-o', 'json', '--timeout', '60s', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(aviaryBin, ['status', 'fol', '-o', 'json', '--timeout', '60s', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
@@ -211,7 +192,7 @@ describe('aviary CLI actions against the controller', () => {
   it('get -w redraws on changes and ends when the Rollout is deleted', async () => {
     await applyYaml(ns.kc, canaryManifest('live'), ns.name);
     await rollouts.waitForPhase('live', 'Healthy');
-    const child = spawn(aviary, ['get', 'rollout', 'live', '-w', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(aviaryBin, ['get', 'rollout', 'live', '-w', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     child.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
@@ -229,7 +210,7 @@ describe('aviary CLI actions against the controller', () => {
   });
 
   it('list -w ends cleanly on Ctrl-C', async () => {
-    const child = spawn(aviary, ['list', 'rollouts', '-w', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(aviaryBin, ['list', 'rollouts', '-w', '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
     let err = '';
     let exitCode: number | null | undefined;

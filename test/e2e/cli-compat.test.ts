@@ -3,29 +3,21 @@
  * without naming its group, steered by the same commands, and told apart in lists; --group restricts the lookup.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { aviaryGroup, argoprojGroup } from '../../src/api/groups.ts';
 import type { Rollout } from '../../src/api/rollout.ts';
 import { KubeClient, resourcePath } from '../../src/runtime/rest.ts';
+import { runAviary, type CliRun } from '../support/cli.ts';
 import { applyYaml } from '../support/kube.ts';
 import { canaryManifest } from '../support/rollouts.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 
-const aviary = fileURLToPath(new URL('../../bin/aviary', import.meta.url));
 
 describe('aviary CLI with argoproj.io Rollouts (compatibility mode)', () => {
   const suite = useRolloutSuite('cli-compat', { dumpKinds: [['argoproj.io/v1alpha1', 'Rollout'], ['aviary.dev/v1alpha1', 'Rollout'], ['apps/v1', 'ReplicaSet']], groups: [aviaryGroup, argoprojGroup] });
   const { ns, rollouts } = suite;
 
-  function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(aviary, [...args, '-n', ns.name], { env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 }, (error, stdout, stderr) => {
-        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-      });
-    });
-  }
+  const cli = (...args: string[]): Promise<CliRun> => runAviary([...args, '-n', ns.name]);
 
   async function readArgo(name: string): Promise<Rollout> {
     const client = new KubeClient(ns.kc);

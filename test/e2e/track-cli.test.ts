@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { TrackEvent } from '../../src/track/events.ts';
+import { runAviary, type CliRun } from '../support/cli.ts';
 import { applyYaml } from '../support/kube.ts';
 import { TestNamespace } from '../support/namespace.ts';
 
 const ns = new TestNamespace('track-cli');
-const aviary = fileURLToPath(new URL('../../bin/aviary', import.meta.url));
 let dir = '';
 
-/** Runs `aviary track ...` as CI would (stdout not a terminal) and returns its exit code and output. */
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(aviary, ['track', ...args], { env: { ...process.env, NO_COLOR: '1' }, timeout: 240_000 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** Runs `aviary track ...` as CI would (stdout not a terminal). */
+const cli = (args: string[]): Promise<CliRun> => runAviary(['track', ...args], { timeoutMs: 240_000 });
 
 function expectCode(got: { code: number; stdout: string; stderr: string }, code: number): void {
   assert.equal(got.code, code, `exit ${got.code}, expected ${code}\n--- stdout\n${got.stdout}\n--- stderr\n${got.stderr}`);

@@ -9,6 +9,9 @@ import { styleFor } from '../render/text.ts';
 import { renderRollout } from '../render/tree.ts';
 import { fetchRolloutObjects, RolloutWatch, type WatchHandlers } from '../rollout-objects.ts';
 import { rolloutInfo, type RolloutInfo, type RolloutObjects } from '../../view/rollout.ts';
+import { canaryRow } from '../../view/canary.ts';
+import { canaryDetails, getCanary } from '../canary-objects.ts';
+import { renderCanary } from '../render/canary.ts';
 
 interface GetFlags {
   watch?: boolean;
@@ -75,7 +78,7 @@ export async function watchRollout(kube: CliKube, found: FoundRollout, noColor: 
 }
 
 export function getCommand(): Command {
-  const get = new Command('get').description('Show a Rollout: status, step, weights, images and its tree of revisions, ReplicaSets and pods');
+  const get = new Command('get').description('Show a Rollout (status, step, weights, images and its tree of revisions, ReplicaSets and pods) or a Canary');
   const rollout = addKubeOptions(new Command('rollout'))
     .aliases(['ro', 'rollouts'])
     .description('Show a Rollout and the tree of its revisions, ReplicaSets, pods and analysis runs')
@@ -112,5 +115,34 @@ Examples:
       kube.client.close();
     });
   get.addCommand(rollout);
+  get.addCommand(addKubeOptions(new Command('canary'))
+    .aliases(['canaries'])
+    .description('Show a Canary: its phase, weight, checks, primary and canary workloads and recent Events')
+    .argument('<name>', 'the Canary')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addOption(outputOption(['json', 'yaml']))
+    .addHelpText('after', `
+The status line is judged against the release the target carries now: a Succeeded left by the previous release says
+the controller has not noticed the new one yet. -o json/yaml prints the row, the workloads' readiness and the Events.
+
+Examples:
+  aviary get canary podinfo -n test
+  aviary get canary podinfo -o json | jq .row.phase`)
+    .action(async (name: string, flags: Omit<GetFlags, 'watch' | 'timeoutSeconds'>, command: Command) => {
+      const kube = connect(kubeFlags(command));
+      try {
+        const { canary } = await getCanary(kube, name);
+        const details = await canaryDetails(kube, canary);
+        const view = { canary, row: canaryRow(canary), ...details };
+        if (flags.output !== undefined) {
+          await printData({ row: view.row, release: details.release, primary: details.primary?.status, target: details.target?.status, events: details.events.map((e) => ({ type: e.type, reason: e.reason, message: e.message, at: e.lastTimestamp ?? e.eventTime })) }, flags.output);
+          return;
+        }
+        const style = styleFor(process.stdout, { noColor: !flags.color });
+        process.stdout.write(`${renderCanary(view, { style, now: new Date() }).join('\n')}\n`);
+      } finally {
+        kube.client.close();
+      }
+    }));
   return get;
 }

@@ -11,6 +11,9 @@ import { LiveView } from '../render/live.ts';
 import { renderList } from '../render/list.ts';
 import { styleFor } from '../render/text.ts';
 import { rolloutRow, type RolloutRow } from '../../view/rollout-row.ts';
+import { canaryRow } from '../../view/canary.ts';
+import { listCanaries } from '../canary-objects.ts';
+import { renderCanaryList } from '../render/canary.ts';
 
 interface ListFlags {
   allNamespaces?: boolean;
@@ -61,7 +64,7 @@ async function watchList(kube: CliKube, served: readonly ApiGroup[], namespace: 
 }
 
 export function listCommand(): Command {
-  const list = new Command('list').description('List Rollouts');
+  const list = new Command('list').description('List Rollouts or Canaries');
   list.addCommand(addKubeOptions(new Command('rollouts'))
     .aliases(['rollout', 'ro'])
     .description('List Rollouts with their strategy, status, step, weight and replica counts')
@@ -103,6 +106,42 @@ Examples:
       const lines = renderList(rows, {
         style, now: new Date(), allNamespaces: namespace === undefined, wide: flags.output === 'wide', showGroup: new Set(rows.map((r) => r.group)).size > 1,
         width: process.stdout.isTTY ? process.stdout.columns : 0,
+      });
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }));
+  list.addCommand(addKubeOptions(new Command('canaries'))
+    .aliases(['canary'])
+    .description('List Canaries with their target, strategy, status, weight and failed checks')
+    .option('-A, --all-namespaces', 'Canaries of every namespace')
+    .option('--name <name>', 'only Canaries of this name')
+    .option('--no-color', 'no colours (also: NO_COLOR=1)')
+    .addOption(outputOption(['json', 'yaml', 'wide', 'name']))
+    .addHelpText('after', `
+-o wide adds AGE and MESSAGE; -o name prints canary.<group>/<name> per line; -o json/yaml print the rows as data.
+
+Examples:
+  aviary list canaries
+  aviary list canaries -A -o wide`)
+    .action(async (flags: Omit<ListFlags, 'watch'>, command: Command) => {
+      const kube = connect(kubeFlags(command));
+      const namespace = flags.allNamespaces === true ? undefined : kube.namespace;
+      const { items } = await listCanaries(kube, namespace).finally(() => { kube.client.close(); });
+      const rows = items.filter((c) => flags.name === undefined || c.metadata.name === flags.name).map(canaryRow);
+      if (flags.output === 'json' || flags.output === 'yaml') {
+        await printData({ items: rows }, flags.output);
+        return;
+      }
+      if (flags.output === 'name') {
+        for (const r of rows) process.stdout.write(`canary.${r.group}/${r.name}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stderr.write(namespace === undefined ? 'No Canaries found.\n' : `No Canaries found in namespace ${namespace}.\n`);
+        return;
+      }
+      const lines = renderCanaryList(rows, {
+        style: styleFor(process.stdout, { noColor: !flags.color }), now: new Date(), allNamespaces: namespace === undefined, wide: flags.output === 'wide',
+        showGroup: new Set(rows.map((r) => r.group)).size > 1, width: process.stdout.isTTY ? process.stdout.columns : 0,
       });
       process.stdout.write(`${lines.join('\n')}\n`);
     }));

@@ -7,6 +7,25 @@ import { addKubeOptions, durationArg, kubeFlags, outputOption } from '../flags.t
 import { rolloutPath, type FoundRollout } from '../../rollout/ref.ts';
 import { connect, getRollout, type CliKube } from '../kube.ts';
 import { rolloutPhase, statusLine } from '../../view/rollout.ts';
+import { parseTarget } from '../action.ts';
+import { getCanary } from '../canary-objects.ts';
+import { canaryStatus } from '../canary-status.ts';
+import type { FoundCanary } from '../../canary/perform.ts';
+
+/** The Rollout of that name, else the Canary of that name; neither is exit 4 naming both. */
+async function getRolloutOrCanary(kube: CliKube, name: string): Promise<FoundRollout | FoundCanary> {
+  try {
+    return await getRollout(kube, name);
+  } catch (error) {
+    if (!(error instanceof ExitError) || error.exitCode !== ExitCode.notFound) throw error;
+  }
+  try {
+    return await getCanary(kube, name);
+  } catch (error) {
+    if (error instanceof ExitError && error.exitCode === ExitCode.notFound) throw new ExitError(`no rollout or canary named "${name}" in namespace "${kube.namespace}"`, ExitCode.notFound);
+    throw error;
+  }
+}
 
 interface StatusFlags {
   watch: boolean;
@@ -91,8 +110,8 @@ async function watchStatus(kube: CliKube, found: FoundRollout, flags: StatusFlag
 
 export function statusCommand(): Command {
   return addKubeOptions(new Command('status'))
-    .description('Print the status of a Rollout as it changes, until it is Healthy or Degraded (exit code says which)')
-    .argument('<name>', 'the Rollout')
+    .description('Print the status of a Rollout or a Canary as it changes, until it is done (exit code says how)')
+    .argument('<target>', 'the Rollout (NAME or rollout/NAME) or the Canary (canary/NAME, or NAME when no Rollout has it)')
     .option('-w, --watch', 'keep watching until Healthy, Degraded, paused (with --fail-on-pause) or the timeout (default)', true)
     .option('--no-watch', 'print the status once')
     .option('-t, --timeout <duration>', 'give up after this long (exit 2), e.g. 10m; default: no limit', durationArg)
@@ -103,12 +122,25 @@ Each change prints "Phase - message" (-o json: one JSON object per line). The ex
 0 Healthy, 1 Degraded (aborted, progress deadline exceeded, invalid spec), 2 timeout, 3 paused (--fail-on-pause),
 4 not found (or deleted while watched), 64 usage error; 130 when interrupted.
 
+A Canary is done when Succeeded (or Initialized) for the release its target carries now (0), Failed or Invalid (1);
+--fail-on-pause stops at a confirm-rollout or confirm-promotion gate or a pause (3).
+
 Examples:
   aviary status web --timeout 10m
+  aviary status canary/podinfo --timeout 10m
   aviary status web --fail-on-pause || aviary get rollout web`)
-    .action(async (name: string, flags: StatusFlags, command: Command) => {
+    .action(async (target: string, flags: StatusFlags, command: Command) => {
       const kube = connect(kubeFlags(command));
-      const found = await getRollout(kube, name);
+      const { kind, name } = parseTarget(target);
+      if (kind === 'canary') {
+        await canaryStatus(kube, await getCanary(kube, name), flags);
+        return;
+      }
+      const found = kind === 'rollout' ? await getRollout(kube, name) : await getRolloutOrCanary(kube, name);
+      if ('canary' in found) {
+        await canaryStatus(kube, found, flags);
+        return;
+      }
       if (!flags.watch) {
         kube.client.close();
         printer(flags.output === 'json')(found.rollout);
