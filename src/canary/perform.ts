@@ -44,9 +44,18 @@ export async function findCanary(client: KubeClient, ref: CanaryRef, signal?: Ab
   return undefined;
 }
 
-export function canaryNotFoundMessage(ref: CanaryRef): string {
+const groupsText = (ref: CanaryRef): string => {
   const groups = canaryGroupsOf(ref).map((g) => g.name);
-  return `canary "${ref.name}" not found in namespace "${ref.namespace}" (looked in API group${groups.length === 1 ? '' : 's'} ${groups.join(' and ')})`;
+  return `API group${groups.length === 1 ? '' : 's'} ${groups.join(' and ')}`;
+};
+
+export function canaryNotFoundMessage(ref: CanaryRef): string {
+  return `canary "${ref.name}" not found in namespace "${ref.namespace}" (looked in ${groupsText(ref)})`;
+}
+
+/** For a NAME that may be either: the Rollout's not-found message, and that no Canary has the name either. */
+export function neitherFoundMessage(rolloutMessage: string, ref: CanaryRef): string {
+  return `${rolloutMessage}, and no canary of that name either (looked in ${groupsText(ref)})`;
 }
 
 export async function performCanaryAction(client: KubeClient, ref: CanaryRef, decide: (canary: Canary) => CanaryActionPlan, options: { maxAttempts?: number; signal?: AbortSignal } = {}): Promise<CanaryActionResult> {

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import type { Canary } from '../api/canary.ts';
 import type { CanaryActionPlan } from '../canary/manual.ts';
-import { performCanaryAction } from '../canary/perform.ts';
+import { neitherFoundMessage, performCanaryAction } from '../canary/perform.ts';
 import { performAction, ActionRequestFailed, type ActionResult, type Decide, type PerformOptions } from '../rollout/perform.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { kubeFlags } from './flags.ts';
@@ -81,16 +81,18 @@ export async function runTargetAction(command: Command, target: string, decide: 
   let operation = `${wanted ?? 'rollout'} ${parsed.name}`;
   try {
     let result: Pick<ActionResult, 'outcome' | 'message'> | undefined;
+    let rolloutMissing: string | undefined;
     if (wanted !== 'canary') {
       result = await performAction(kube.client, ref, decide.rollout, options);
-      if (wanted === undefined && result.outcome === 'not-found' && result.message.startsWith('rollout ')) result = undefined;
+      if (wanted === undefined && result.outcome === 'not-found' && result.message.startsWith('rollout ')) {
+        rolloutMissing = result.message;
+        result = undefined;
+      }
     }
     if (result === undefined) {
       operation = `canary ${parsed.name}`;
       result = await performCanaryAction(kube.client, ref, decide.canary);
-      if (wanted === undefined && result.outcome === 'not-found') {
-        throw new ExitError(`no rollout or canary named "${parsed.name}" in namespace "${kube.namespace}"`, ExitCode.notFound);
-      }
+      if (rolloutMissing !== undefined && result.outcome === 'not-found') throw new ExitError(neitherFoundMessage(rolloutMissing, ref), ExitCode.notFound);
     }
     process.stdout.write(`${confirmationOf(result)}\n`);
   } catch (error) {

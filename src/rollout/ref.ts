@@ -24,7 +24,9 @@ export interface FoundRollout {
 export const rolloutPath = (group: ApiGroup, namespace: string, name?: string, subresource?: string): string =>
   resourcePath(apiVersionOf(group), 'rollouts', namespace, name, subresource);
 
-export const groupsOf = (ref: Pick<RolloutRef, 'groups'>): readonly ApiGroup[] => ref.groups ?? rolloutKind.groups;
+/** The groups to look in: those asked for that serve Rollouts (a `--group flagger.app` finds none). */
+export const groupsOf = (ref: Pick<RolloutRef, 'groups'>): readonly ApiGroup[] =>
+  (ref.groups ?? rolloutKind.groups).filter((g) => rolloutKind.groups.some((r) => r.name === g.name));
 
 /**
  * Reads the Rollout from the first group that has it; undefined when none has it (404 in each). Any other failure
@@ -47,6 +49,7 @@ export async function findRollout(client: KubeClient, ref: RolloutRef, signal?: 
 /** `rollout "web" not found in namespace "shop" (looked in API groups aviary.dev and argoproj.io)`. */
 export function rolloutNotFoundMessage(ref: RolloutRef): string {
   const groups = groupsOf(ref);
+  if (groups.length === 0) return `rollout "${ref.name}" not found: the API group asked for (${(ref.groups ?? []).map((g) => g.name).join(', ')}) serves no Rollouts`;
   const where = groups.length === 1 ? `group ${groups[0]?.name ?? ''}` : `groups ${groups.map((g) => g.name).join(' and ')}`;
   return `rollout "${ref.name}" not found in namespace "${ref.namespace}" (looked in API ${where})`;
 }

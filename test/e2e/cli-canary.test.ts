@@ -104,7 +104,7 @@ describe('aviary CLI on Canaries against the controller', () => {
   });
 
   it('refuses what makes no sense, naming the object and why', async () => {
-    expectRun(await cli('promote', 'nothing'), 4, /no rollout or canary named "nothing" in namespace/);
+    expectRun(await cli('promote', 'nothing'), 4, /rollout "nothing" not found in namespace ".*" \(looked in API groups aviary\.dev and argoproj\.io\), and no canary of that name either \(looked in API groups aviary\.dev and flagger\.app\)/);
     expectRun(await cli('abort', 'canary/nothing'), 4, /canary "nothing" not found in namespace ".*" \(looked in API groups aviary\.dev and flagger\.app\)/);
     expectRun(await cli('promote', 'deployment/app'), 64, /the kind before "\/" must be rollout or canary, got "deployment"/);
     expectRun(await cli('retry', 'canary/app'), 1, /is Succeeded, not Failed: there is nothing to retry/);

@@ -10,19 +10,21 @@ import { rolloutPhase, statusLine } from '../../view/rollout.ts';
 import { parseTarget } from '../action.ts';
 import { getCanary } from '../canary-objects.ts';
 import { canaryStatus } from '../canary-status.ts';
-import type { FoundCanary } from '../../canary/perform.ts';
+import { neitherFoundMessage, type FoundCanary } from '../../canary/perform.ts';
 
 /** The Rollout of that name, else the Canary of that name; neither is exit 4 naming both. */
 async function getRolloutOrCanary(kube: CliKube, name: string): Promise<FoundRollout | FoundCanary> {
+  let rolloutMissing: ExitError;
   try {
     return await getRollout(kube, name);
   } catch (error) {
     if (!(error instanceof ExitError) || error.exitCode !== ExitCode.notFound) throw error;
+    rolloutMissing = error;
   }
   try {
     return await getCanary(kube, name);
   } catch (error) {
-    if (error instanceof ExitError && error.exitCode === ExitCode.notFound) throw new ExitError(`no rollout or canary named "${name}" in namespace "${kube.namespace}"`, ExitCode.notFound);
+    if (error instanceof ExitError && error.exitCode === ExitCode.notFound) throw new ExitError(neitherFoundMessage(rolloutMissing.message, { namespace: kube.namespace, name, groups: kube.groups }), ExitCode.notFound);
     throw error;
   }
 }
