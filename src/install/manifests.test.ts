@@ -35,21 +35,23 @@ describe('install manifests', () => {
     const role = find(objects, 'ClusterRole');
     const grants = (role.rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}: ${r.verbs.join(',')}`)));
     assert.deepEqual(grants.sort(), [
-      '/configmaps: list,watch,patch',
+      '/configmaps: list,watch,create,patch',
       '/events: create,patch',
       '/pods/eviction: create',
       '/pods: list,watch,patch',
       '/secrets: get',
-      '/secrets: list,watch,patch',
+      '/secrets: list,watch,create,patch',
+      '/services: create,patch',
       '/services: get,list,watch,patch',
       'apisix.apache.org/apisixroutes: get,list,watch,patch,create,delete',
       'appmesh.k8s.aws/virtualnodes: get,list,watch,patch',
       'appmesh.k8s.aws/virtualrouters: get,list,watch,patch',
       'appmesh.k8s.aws/virtualservices: get,list,watch',
-      'apps/daemonsets: list,watch,patch',
+      'apps/daemonsets: list,watch,create,patch',
+      'apps/deployments: list,watch,create,patch',
       'apps/deployments: list,watch,patch',
       'apps/replicasets: get,list,watch,create,patch,update,delete',
-      'autoscaling/horizontalpodautoscalers: list,watch,patch',
+      'autoscaling/horizontalpodautoscalers: list,watch,create,patch',
       'aviary.dev/alertproviders: get,list,watch',
       'aviary.dev/analysisruns/finalizers: update',
       'aviary.dev/analysisruns/status: update,patch',
@@ -57,7 +59,7 @@ describe('install manifests', () => {
       'aviary.dev/analysistemplates: get,list,watch',
       'aviary.dev/canaries/finalizers: update',
       'aviary.dev/canaries/status: get,patch,update',
-      'aviary.dev/canaries: get,list,watch',
+      'aviary.dev/canaries: get,list,watch,patch',
       'aviary.dev/clusteranalysistemplates: get,list,watch',
       'aviary.dev/metrictemplates: get,list,watch',
       'aviary.dev/rollouts/finalizers: update',
@@ -67,6 +69,7 @@ describe('install manifests', () => {
       'discovery.k8s.io/endpointslices: get,list,watch',
       'events.k8s.io/events: create,patch',
       'gateway.networking.k8s.io/grpcroutes: get,list,watch,patch',
+      'gateway.networking.k8s.io/httproutes: create,patch',
       'gateway.networking.k8s.io/httproutes: get,list,watch,patch',
       'gateway.networking.k8s.io/tcproutes: get,list,watch,patch',
       'gateway.solo.io/routetables: get,list,watch,patch',
@@ -79,6 +82,7 @@ describe('install manifests', () => {
       'projectcontour.io/httpproxies: get,list,watch,patch',
       'split.smi-spec.io/trafficsplits: get,list,watch,patch,create',
       'traefik.io/traefikservices: get,list,watch,patch',
+
     ]);
     assert.ok((role.rules ?? []).every((r) => !r.verbs.includes('*') && !(r.resources ?? []).includes('*')), 'no wildcards');
     const leases = find(objects, 'Role');
@@ -102,6 +106,18 @@ describe('install manifests', () => {
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     const podLabels = deployment.spec?.template.metadata?.labels ?? {};
     assert.ok(Object.entries(deployment.spec?.selector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v), 'the selector matches the pod labels');
+  });
+
+  it('--no-canaries leaves out the Canary CRDs and every permission only the Canary controller needs', () => {
+    const objects = installManifests({ canaries: false });
+    assert.deepEqual(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata?.name), ['rollouts.aviary.dev', 'analysistemplates.aviary.dev', 'clusteranalysistemplates.aviary.dev', 'analysisruns.aviary.dev']);
+    const rules = find(objects, 'ClusterRole').rules ?? [];
+    const grants = (group: string, resource: string): string[] => rules.filter((r) => r.apiGroups?.includes(group) === true && r.resources?.includes(resource) === true).flatMap((r) => r.verbs);
+    assert.deepEqual(grants('', 'secrets'), ['get'], 'Secrets read by name only: never listed, watched or written');
+    assert.deepEqual(grants('', 'configmaps'), []);
+    assert.ok(!grants('apps', 'deployments').includes('create') && !grants('', 'services').includes('create') && grants('apps', 'daemonsets').length === 0);
+    assert.ok(rules.every((r) => !(r.resources ?? []).some((res) => res.startsWith('canaries'))));
+    assert.throws(() => installManifests({ canaries: false, compat: [flaggerGroup] }), /--compat flagger serves Canaries/);
   });
 
   it('installs the CRDs of every kind: Rollout, AnalysisTemplate, ClusterAnalysisTemplate, AnalysisRun, Canary, MetricTemplate, AlertProvider', () => {

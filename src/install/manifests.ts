@@ -40,7 +40,15 @@ export interface InstallOptions {
   controller?: boolean;
   /** Controller image; default the image of this version. */
   image?: string;
+  /**
+   * Serve Canaries (Flagger's shape): their CRDs in aviary.dev and the Canary controller's permissions, which are
+   * broader than the Rollouts' (it creates `-primary` workloads, Services and config copies, and watches the
+   * ConfigMaps and Secrets targets mount). Default true; `aviary install --no-canaries` leaves them out.
+   */
+  canaries?: boolean;
 }
+
+const canaryKinds: readonly string[] = ['Canary', 'MetricTemplate', 'AlertProvider'];
 
 /** Compatibility modes by their flag value (`--compat argo`), shared with `aviary controller`. */
 export const compatModes: Readonly<Record<string, ApiGroup>> = {
@@ -60,9 +68,9 @@ const labels = (component: string): Record<string, string> => ({
  * is what the OwnerReferencesPermissionEnforcement admission plugin asks for before an object may carry a
  * blockOwnerDeletion owner reference: ReplicaSets to their Rollout, measurement Jobs to their AnalysisRun.
  */
-export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[] {
+export function controllerClusterRules(groups: readonly ApiGroup[], options: Pick<InstallOptions, 'canaries'> = {}): PolicyRule[] {
   const apiGroups = groups.filter((g) => groupServes(g, 'Rollout')).map((g) => g.name);
-  const canaryGroups = groups.filter((g) => groupServes(g, 'Canary')).map((g) => g.name);
+  const canaryGroups = options.canaries === false ? [] : groups.filter((g) => groupServes(g, 'Canary')).map((g) => g.name);
   return [
     { apiGroups, resources: ['rollouts'], verbs: ['get', 'list', 'watch'] },
     { apiGroups, resources: ['rollouts/status'], verbs: ['get', 'patch', 'update'] },
@@ -75,8 +83,9 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
     { apiGroups, resources: ['analysisruns/finalizers'], verbs: ['update'] },
     // The job metric provider: one Job per measurement, watched for completion, deleted beyond measurementRetention.
     { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-    // Secrets are read one key at a time, never listed or watched: valueFrom.secretKeyRef arguments (the run's own
-    // namespace) and provider credentials (datadog, newrelic, wavefront, influxdb). Values never reach logs or status.
+    // For Rollouts, Secrets are read one key at a time, never listed or watched: valueFrom.secretKeyRef arguments (the
+    // run's own namespace) and provider credentials (datadog, newrelic, ...). Values never reach logs or status.
+    // (The Canary controller's config tracking is what lists and watches them, below, unless --no-canaries.)
     { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
     { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'update', 'delete'] },
     // Deployments named by a workloadRef: their template is read, and they are scaled down (scaleDown setting).
@@ -94,19 +103,23 @@ export function controllerClusterRules(groups: readonly ApiGroup[]): PolicyRule[
 }
 
 /**
- * What the Canary controller adds: its kinds (Canaries written through status only), DaemonSet targets, the
- * ConfigMaps and Secrets a target mounts (watched for changes, copied to `-primary` by server-side apply) and the
- * primary HorizontalPodAutoscaler. Services and HTTPRoutes are the routers' rules.
+ * What the Canary controller adds: its kinds (Canaries written through status, and the annotations of manual
+ * requests removed once acted on), DaemonSet targets, the `-primary` workloads, the apex/primary/canary Services
+ * and the Gateway API route it creates (a server-side apply that creates an object is authorised as create), the
+ * ConfigMaps and Secrets a target mounts (watched for changes, copied to `-primary`) and the primary
+ * HorizontalPodAutoscaler. Nothing is deleted: what a Canary generated is owned by it and goes with it.
  */
 function canaryRules(apiGroups: readonly string[]): PolicyRule[] {
   return [
-    { apiGroups: [...apiGroups], resources: ['canaries', 'metrictemplates', 'alertproviders'], verbs: ['get', 'list', 'watch'] },
+    { apiGroups: [...apiGroups], resources: ['canaries'], verbs: ['get', 'list', 'watch', 'patch'] },
+    { apiGroups: [...apiGroups], resources: ['metrictemplates', 'alertproviders'], verbs: ['get', 'list', 'watch'] },
     { apiGroups: [...apiGroups], resources: ['canaries/status'], verbs: ['get', 'patch', 'update'] },
     { apiGroups: [...apiGroups], resources: ['canaries/finalizers'], verbs: ['update'] },
-    { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['list', 'watch', 'patch'] },
-    { apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch', 'patch'] },
-    { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch', 'patch'] },
-    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch', 'patch'] },
+    { apiGroups: ['apps'], resources: ['deployments', 'daemonsets'], verbs: ['list', 'watch', 'create', 'patch'] },
+    { apiGroups: [''], resources: ['services'], verbs: ['create', 'patch'] },
+    { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['list', 'watch', 'create', 'patch'] },
+    { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch', 'create', 'patch'] },
+    { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'patch'] },
   ];
 }
 
@@ -140,8 +153,8 @@ export function leaderElectionRules(): PolicyRule[] {
   return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
 }
 
-function crdObjects(groups: readonly ApiGroup[]): CustomResourceDefinition[] {
-  return groups.flatMap((group) => crdsFor({ group }));
+function crdObjects(groups: readonly ApiGroup[], canaries: boolean): CustomResourceDefinition[] {
+  return groups.flatMap((group) => crdsFor({ group })).filter((crd) => canaries || !canaryKinds.includes(crd.spec.names.kind));
 }
 
 function controllerDeployment(image: string, compat: readonly string[]): Deployment {
@@ -186,6 +199,8 @@ function controllerDeployment(image: string, compat: readonly string[]): Deploym
 /** Every object of an install, in the order it must be applied (CRDs and the namespace before what uses them). */
 export function installManifests(options: InstallOptions = {}): InstallObject[] {
   const compat = options.compat ?? [];
+  const canaries = options.canaries ?? true;
+  if (!canaries && compat.some((g) => g.name === flaggerGroup.name)) throw new Error('--compat flagger serves Canaries: it cannot be combined with --no-canaries');
   const groups = [aviaryGroup, ...compat];
   const compatFlags = compat.map((group) => {
     const mode = Object.entries(compatModes).find(([, g]) => g.name === group.name)?.[0];
@@ -193,14 +208,14 @@ export function installManifests(options: InstallOptions = {}): InstallObject[] 
     return mode;
   });
   const objects: InstallObject[] = [];
-  if (options.crds ?? true) objects.push(...crdObjects(groups));
+  if (options.crds ?? true) objects.push(...crdObjects(groups, canaries));
   if (!(options.controller ?? true)) return objects;
 
   const serviceAccount = { kind: 'ServiceAccount', name: controllerName, namespace: installNamespace };
   objects.push(
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: installNamespace, labels: labels('controller') } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: controllerName, namespace: installNamespace, labels: labels('controller') } },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: controllerName, labels: labels('controller') }, rules: controllerClusterRules(groups) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: controllerName, labels: labels('controller') }, rules: controllerClusterRules(groups, { canaries }) },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',

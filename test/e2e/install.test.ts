@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { AuthorizationV1Api, KubeConfig, KubernetesObjectApi, type V1ResourceAttributes } from '@kubernetes/client-node';
 import { aviaryGroup } from '../../src/api/groups.ts';
 import { compatModes, controllerClusterRules, controllerServiceAccountUser, installManifests, installNamespace, leaderElectionRules } from '../../src/install/manifests.ts';
+import { canaryController } from '../../src/canary/controller.ts';
 import { rolloutController } from '../../src/rollout/controller.ts';
 import { createLogger } from '../../src/runtime/logger.ts';
 import { Manager } from '../../src/runtime/manager.ts';
@@ -100,13 +101,10 @@ describe('aviary install', () => {
 
     const denied: V1ResourceAttributes[] = [
       { resource: 'services', verb: 'delete', namespace: ns.name },
-      { resource: 'services', verb: 'create', namespace: ns.name },
-      // Secrets are read by name only (argument secretKeyRefs, provider credentials): never listed or watched.
-      { resource: 'secrets', verb: 'list', namespace: '' },
-      { resource: 'secrets', verb: 'list', namespace: ns.name },
-      { resource: 'secrets', verb: 'watch', namespace: ns.name },
-      { resource: 'secrets', verb: 'create', namespace: ns.name },
+      // Secrets and ConfigMaps are copied for Canaries (list, watch, create, patch), never replaced or deleted.
       { resource: 'secrets', verb: 'update', namespace: ns.name },
+      { resource: 'secrets', verb: 'delete', namespace: ns.name },
+      { resource: 'configmaps', verb: 'delete', namespace: ns.name },
       { resource: 'configmaps', verb: 'get', namespace: ns.name },
       { resource: 'pods', verb: 'delete', namespace: ns.name },
       { resource: 'pods', verb: 'create', namespace: ns.name },
@@ -124,7 +122,12 @@ describe('aviary install', () => {
       { group: 'batch', resource: 'jobs', verb: 'update', namespace: ns.name },
       { group: 'batch', resource: 'jobs', verb: 'patch', namespace: ns.name },
       { group: 'batch', resource: 'cronjobs', verb: 'create', namespace: ns.name },
-      { group: 'apps', resource: 'deployments', verb: 'create', namespace: ns.name },
+      { group: 'apps', resource: 'deployments', verb: 'delete', namespace: ns.name },
+      { group: 'apps', resource: 'daemonsets', verb: 'delete', namespace: ns.name },
+      { group: 'aviary.dev', resource: 'canaries', verb: 'update', namespace: ns.name },
+      { group: 'aviary.dev', resource: 'canaries', verb: 'delete', namespace: ns.name },
+      { group: 'aviary.dev', resource: 'metrictemplates', verb: 'patch', namespace: ns.name },
+      { group: 'gateway.networking.k8s.io', resource: 'httproutes', verb: 'delete', namespace: ns.name },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'get', namespace: 'kube-system' },
       { group: 'coordination.k8s.io', resource: 'leases', verb: 'delete', namespace: installNamespace },
       { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'escalate', namespace: '' },
@@ -173,9 +176,9 @@ describe('aviary install', () => {
       await controller.delete(`${jobs}/smoke-1-1`);
       await controller.delete(`${runs}/smoke-1`);
 
-      // Reading one Secret by name is all: listing them, or changing a template, is refused.
+      // Deleting a Secret, or changing a template, is refused.
       for (const refused of [
-        () => controller.get(resourcePath('v1', 'secrets', ns.name)),
+        () => controller.delete(resourcePath('v1', 'secrets', ns.name, 'api')),
         () => controller.patch(resourcePath('aviary.dev/v1alpha1', 'analysistemplates', ns.name, 'smoke'), { spec: { args: [{ name: 'x' }] } }, mergePatch),
       ]) {
         await assert.rejects(refused, (error: unknown) => isApiError(error, 403));
@@ -256,6 +259,88 @@ spec:
     } finally {
       await manager.stop();
       await admin.delete(resourcePath('coordination.k8s.io/v1', 'leases', installNamespace, leaseName)).catch(() => undefined);
+      admin.close();
+    }
+  });
+
+  it('is enough for the Canary controller: run as the ServiceAccount, it creates the primary, Services and config copies and promotes a release', async () => {
+    const kubeConfig = asServiceAccount(ns.kc);
+    const manager = new Manager({ kubeConfig, address: false, logger: createLogger({ level: 'error', pretty: false, destination: process.stderr }) });
+    manager.addController(canaryController(manager, { group: aviaryGroup, namespace: ns.name }));
+    const admin = new KubeClient(ns.kc);
+    try {
+      const giveUp = new AbortController();
+      await Promise.race([
+        manager.start(),
+        sleep(20_000, undefined, { signal: giveUp.signal }).then(() => {
+          throw new Error(`caches did not sync as the ServiceAccount: ${JSON.stringify(manager.readiness().details)}`);
+        }),
+      ]).finally(() => { giveUp.abort(); });
+      await applyYaml(ns.kc, `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: cn-config }
+data: { color: blue }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: cn-secret }
+stringData: { token: s3cr3t }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: cn }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: cn } }
+  template:
+    metadata: { labels: { app: cn } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: app:1
+          envFrom: [{ configMapRef: { name: cn-config } }, { secretRef: { name: cn-secret } }]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: cn }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: cn }
+  minReplicas: 1
+  maxReplicas: 2
+  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 80 } } }]
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Canary
+metadata: { name: cn }
+spec:
+  provider: kubernetes
+  targetRef: { apiVersion: apps/v1, kind: Deployment, name: cn }
+  autoscalerRef: { apiVersion: autoscaling/v2, kind: HorizontalPodAutoscaler, name: cn }
+  service: { port: 80, targetPort: 8080 }
+  analysis: { interval: 1m, threshold: 1, iterations: 3 }
+`, ns.name);
+      const path = resourcePath('aviary.dev/v1alpha1', 'canaries', ns.name, 'cn');
+      type Seen = { metadata: { annotations?: Record<string, string> }; status?: { phase?: string } };
+      const phase = (wanted: string) => ns.waitFor(`Canary cn to be ${wanted}`, async () => {
+        const c = await admin.get<Seen>(path);
+        return c.status?.phase === wanted ? c : undefined;
+      }, { timeoutMs: 120_000 });
+      await phase('Initialized');
+      for (const [apiVersion, plural, name] of [['apps/v1', 'deployments', 'cn-primary'], ['v1', 'services', 'cn'], ['v1', 'services', 'cn-primary'], ['v1', 'services', 'cn-canary'], ['v1', 'configmaps', 'cn-config-primary'], ['v1', 'secrets', 'cn-secret-primary'], ['autoscaling/v2', 'horizontalpodautoscalers', 'cn-primary']] as const) {
+        await admin.get(resourcePath(apiVersion, plural, ns.name, name));
+      }
+      await admin.patch(resourcePath('apps/v1', 'deployments', ns.name, 'cn'), { spec: { template: { spec: { containers: [{ name: 'app', image: 'app:2' }] } } } }, 'application/strategic-merge-patch+json');
+      await phase('Progressing');
+      // A person's promote --full: the controller acts on it and removes the annotation (a patch of the Canary).
+      await admin.patch(path, { metadata: { annotations: { 'aviary.dev/promote': 'full' } } }, 'application/merge-patch+json');
+      const done = await phase('Succeeded');
+      assert.equal(done.metadata.annotations?.['aviary.dev/promote'], undefined);
+      const primary = await admin.get<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(resourcePath('apps/v1', 'deployments', ns.name, 'cn-primary'));
+      assert.equal(primary.spec.template.spec.containers[0]?.image, 'app:2');
+    } finally {
+      await manager.stop();
       admin.close();
     }
   });

@@ -10,6 +10,7 @@ import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 interface InstallFlags {
   print?: boolean;
   compat: string[];
+  canaries: boolean;
   kubeconfig?: string;
   context?: string;
 }
@@ -29,12 +30,14 @@ export function installCommand(): Command {
   return new Command('install')
     .description('Install Aviary into the current cluster: CRDs, the aviary-system namespace, least-privilege RBAC and the controller Deployment')
     .option('--print', 'print the manifests as multi-document YAML instead of applying them')
-    .option('--compat <mode>', 'also serve a peer\'s API group: argo (argoproj.io Rollouts: CRD, RBAC and controller flag)', compatMode, [])
+    .option('--compat <mode>', 'also serve a peer\'s API group: argo (argoproj.io Rollouts), flagger (flagger.app Canaries): CRDs, RBAC and controller flag', compatMode, [])
+    .option('--no-canaries', 'leave out Canaries (Flagger\'s shape): their CRDs and the Canary controller\'s permissions (creating workloads and Services, watching ConfigMaps and Secrets)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .addHelpText('after', '\nApplies with server-side apply (field manager "aviary") and waits until the CRDs are Established.\nThe same manifests, for kubectl: deploy/install.yaml (kubectl apply --server-side -f deploy/install.yaml).')
     .action(async (flags: InstallFlags) => {
-      const objects = installManifests({ compat: flags.compat.map((mode) => compatModes[mode]).filter((g) => g !== undefined) });
+      if (!flags.canaries && flags.compat.includes('flagger')) throw new ExitError('--compat flagger serves Canaries: it cannot be combined with --no-canaries', ExitCode.usage);
+      const objects = installManifests({ compat: flags.compat.map((mode) => compatModes[mode]).filter((g) => g !== undefined), canaries: flags.canaries });
       if (flags.print === true) {
         process.stdout.write(manifestsYaml(objects));
         return;
