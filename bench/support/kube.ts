@@ -43,6 +43,11 @@ export async function ensureAnalysisCrds(client: KubeClient): Promise<'present' 
   return ensureAviaryCrds(client, ['AnalysisRun', 'AnalysisTemplate', 'ClusterAnalysisTemplate']);
 }
 
+/** The aviary.dev Canary CRDs (Canary, MetricTemplate, AlertProvider): 'installed' if any was missing. */
+export async function ensureCanaryCrds(client: KubeClient): Promise<'present' | 'installed'> {
+  return ensureAviaryCrds(client, ['Canary', 'MetricTemplate', 'AlertProvider']);
+}
+
 async function ensureAviaryCrds(client: KubeClient, kinds: readonly string[]): Promise<'present' | 'installed'> {
   const created = await installCrds(client, kinds.flatMap((kind) => crdsFor({ kind, group: aviaryGroup })), { timeoutMs: 120_000 });
   return created.length > 0 ? 'installed' : 'present';

@@ -6,12 +6,12 @@
  */
 import type { Canary } from '../api/canary.ts';
 import type { FoundCanary } from '../canary/perform.ts';
-import type { KubeObject } from '../runtime/objects.ts';
 import { formatDuration } from '../util/duration.ts';
 import { ExitError, ExitCode } from '../util/exit-codes.ts';
 import { canaryOutcome, canaryRow, canaryStatusLine, type CanaryOutcome } from '../view/canary.ts';
 import { currentRelease } from './canary-objects.ts';
 import type { CliKube } from './kube.ts';
+import { watchObject, type WaitEnding } from './watch-object.ts';
 
 export interface CanaryStatusFlags {
   watch: boolean;
@@ -20,7 +20,7 @@ export interface CanaryStatusFlags {
   output?: 'json';
 }
 
-type Ending = 'succeeded' | 'failed' | 'paused' | 'timeout' | 'deleted' | 'interrupted';
+type Ending = 'succeeded' | 'failed' | 'paused';
 
 function endingOf(outcome: CanaryOutcome, failOnPause: boolean): Ending | undefined {
   if (outcome === 'succeeded' || outcome === 'failed') return outcome;
@@ -28,7 +28,7 @@ function endingOf(outcome: CanaryOutcome, failOnPause: boolean): Ending | undefi
   return undefined;
 }
 
-function exitCodeOf(ending: Ending | undefined): number {
+function exitCodeOf(ending: WaitEnding<Ending> | undefined): number {
   switch (ending) {
     case undefined:
     case 'succeeded': return ExitCode.success;
@@ -62,44 +62,29 @@ export async function canaryStatus(kube: CliKube, found: FoundCanary, flags: Can
     process.exitCode = exitCodeOf(endingOf(canaryOutcome(found.canary, release), failOnPause));
     return;
   }
-  const { Informer } = await import('../runtime/informer.ts');
-  const informer = new Informer<KubeObject>(kube.client, {
-    resource: { apiVersion: found.canary.apiVersion ?? '', kind: 'Canary', plural: 'canaries' },
-    namespace: kube.namespace,
-    fieldSelector: `metadata.name=${name}`,
-    watchTimeoutSeconds: 120,
-  });
-  let finish: (ending: Ending) => void = () => undefined;
-  const ended = new Promise<Ending>((resolve) => { finish = resolve; });
   // Changes are judged one at a time, in order: each reads the target's release, which takes a request or two.
   let judging = Promise.resolve();
-  const seen = (obj: unknown): void => {
-    const canary = obj as Canary;
-    judging = judging.then(async () => {
-      const release = await currentRelease(kube, canary);
-      print(canary, release);
-      const ending = endingOf(canaryOutcome(canary, release), failOnPause);
-      if (ending !== undefined) finish(ending);
-    }).catch((error: unknown) => {
-      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-      finish('failed');
-    });
-  };
-  seen(found.canary);
-  informer.addEventHandler({ onAdd: seen, onUpdate: (_old, obj) => { seen(obj); }, onDelete: () => { finish('deleted'); } });
-  const interrupt = (): void => { finish('interrupted'); };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  const timer = flags.timeout === undefined || flags.timeout <= 0 ? undefined : setTimeout(() => { finish('timeout'); }, flags.timeout);
-  informer.start();
-  let ending: Ending;
+  let ending: WaitEnding<Ending>;
   try {
-    ending = await ended;
+    ending = await watchObject<Ending>(kube, {
+      resource: { apiVersion: found.canary.apiVersion ?? '', kind: 'Canary', plural: 'canaries' },
+      name,
+      first: found.canary,
+      timeoutMs: flags.timeout,
+      seen: (obj, finish) => {
+        const canary = obj as Canary;
+        judging = judging.then(async () => {
+          const release = await currentRelease(kube, canary);
+          print(canary, release);
+          const settled = endingOf(canaryOutcome(canary, release), failOnPause);
+          if (settled !== undefined) finish(settled);
+        }).catch((error: unknown) => {
+          process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+          finish('failed');
+        });
+      },
+    });
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
-    await informer.stop();
     await judging;
     kube.client.close();
   }

@@ -11,7 +11,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import type { LoadTester } from '../../src/canary/loadtester.ts';
 import { sharedGateway } from '../../src/lab/gateway-objects.ts';
 import { runLoad, type LoadReport } from '../../src/lab/load.ts';
-import { Canaries, startTestLoadTester } from '../support/canaries.ts';
+import { Canaries, canaryTarget, startTestLoadTester } from '../support/canaries.ts';
 import { applyYaml } from '../support/kube.ts';
 import { gatewayLoad, labPrometheus, requireLab, untilTraefikServers, untilTraefikServesPods, untilTraefikWeights, versionShare } from '../support/lab.ts';
 import type { TestPrometheus } from '../support/prometheus.ts';
@@ -43,18 +43,7 @@ class TicketGate {
   }
 }
 
-const release = (name: string, host: string, metricsServer: string, analysis: string): string => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers: [{ name: app, image: "lab/echo:v1" }]
+const release = (name: string, host: string, metricsServer: string, analysis: string): string => `${canaryTarget(name)}
 ---
 apiVersion: aviary.dev/v1alpha1
 kind: Canary

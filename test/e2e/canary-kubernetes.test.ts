@@ -7,26 +7,11 @@ import assert from 'node:assert/strict';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { after, before, describe, it } from 'node:test';
 import type { LoadTester } from '../../src/canary/loadtester.ts';
-import { Canaries, startTestLoadTester } from '../support/canaries.ts';
+import { Canaries, canaryTarget, startTestLoadTester } from '../support/canaries.ts';
 import { applyYaml } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 
-const target = (name: string, configMap?: string): string => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: app
-          image: "lab/echo:v1"
-${configMap === undefined ? '' : `          envFrom: [{ configMapRef: { name: ${configMap} } }]`}
-`;
+const target = (name: string, configMap?: string): string => canaryTarget(name, configMap === undefined ? {} : { configMap });
 
 const canary = (name: string, analysis: string): string => `
 apiVersion: aviary.dev/v1alpha1

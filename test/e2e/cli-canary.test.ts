@@ -8,22 +8,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { aviaryBin, expectRun, runAviary, type CliRun } from '../support/cli.ts';
-import { Canaries } from '../support/canaries.ts';
+import { Canaries, canaryTarget } from '../support/canaries.ts';
 import { applyYaml } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 
-const manifests = (name: string): string => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ${name} }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: ${name} } }
-  template:
-    metadata: { labels: { app: ${name} } }
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers: [{ name: app, image: "lab/echo:v1" }]
+const manifests = (name: string): string => `${canaryTarget(name)}
 ---
 apiVersion: aviary.dev/v1alpha1
 kind: Canary

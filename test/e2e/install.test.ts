@@ -52,6 +52,17 @@ async function allowed(kc: KubeConfig, attributes: V1ResourceAttributes): Promis
   return review.status?.allowed === true;
 }
 
+/** Starts the manager; a missing list/watch permission leaves an informer retrying forever, so give up after `ms`. */
+async function startWithin(manager: Manager, ms: number): Promise<void> {
+  const giveUp = new AbortController();
+  await Promise.race([
+    manager.start(),
+    sleep(ms, undefined, { signal: giveUp.signal }).then(() => {
+      throw new Error(`caches did not sync as the ServiceAccount: ${JSON.stringify(manager.readiness().details)}`);
+    }),
+  ]).finally(() => { giveUp.abort(); });
+}
+
 const describeAttributes = (a: V1ResourceAttributes): string =>
   `${a.verb ?? ''} ${a.group === '' || a.group === undefined ? '' : `${a.group}/`}${a.resource ?? ''}${a.subresource === undefined ? '' : `/${a.subresource}`} in ${a.namespace === undefined || a.namespace === '' ? 'all namespaces' : a.namespace}`;
 
@@ -196,14 +207,7 @@ describe('aviary install', () => {
     manager.addController(rolloutController(manager, { group: aviaryGroup, namespace: ns.name }));
     const admin = new KubeClient(ns.kc);
     try {
-      // A missing list/watch permission leaves an informer retrying forever, so start() would never resolve.
-      const giveUp = new AbortController();
-      await Promise.race([
-        manager.start(),
-        sleep(20_000, undefined, { signal: giveUp.signal }).then(() => {
-          throw new Error(`caches did not sync as the ServiceAccount: ${JSON.stringify(manager.readiness().details)}`);
-        }),
-      ]).finally(() => { giveUp.abort(); });
+      await startWithin(manager, 20_000);
       await waitFor('the impersonated controller to lead', () => Promise.resolve(manager.isLeader()), { timeoutMs: 20_000 });
       await applyYaml(ns.kc, `
 apiVersion: v1
@@ -269,13 +273,7 @@ spec:
     manager.addController(canaryController(manager, { group: aviaryGroup, namespace: ns.name }));
     const admin = new KubeClient(ns.kc);
     try {
-      const giveUp = new AbortController();
-      await Promise.race([
-        manager.start(),
-        sleep(20_000, undefined, { signal: giveUp.signal }).then(() => {
-          throw new Error(`caches did not sync as the ServiceAccount: ${JSON.stringify(manager.readiness().details)}`);
-        }),
-      ]).finally(() => { giveUp.abort(); });
+      await startWithin(manager, 20_000);
       await applyYaml(ns.kc, `
 apiVersion: v1
 kind: ConfigMap

@@ -66,3 +66,23 @@ export class Canaries {
 export function startTestLoadTester(): Promise<LoadTester> {
   return startLoadTester('127.0.0.1', 0);
 }
+
+/** A Canary's target as the tests write it: a 2-replica Deployment `app: NAME` running lab/echo:v1. */
+export function canaryTarget(name: string, options: { configMap?: string } = {}): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name} }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata: { labels: { app: ${name} } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: app
+          image: "lab/echo:v1"
+${options.configMap === undefined ? '' : `          envFrom: [{ configMapRef: { name: ${options.configMap} } }]`}
+`;
+}

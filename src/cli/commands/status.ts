@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import type { Rollout } from '../../api/rollout.ts';
-import type { KubeObject } from '../../runtime/objects.ts';
 import { formatDuration } from '../../util/duration.ts';
 import { ExitError, ExitCode } from '../../util/exit-codes.ts';
 import { addKubeOptions, durationArg, kubeFlags, outputOption } from '../flags.ts';
@@ -10,6 +9,7 @@ import { rolloutPhase, statusLine } from '../../view/rollout.ts';
 import { parseTarget } from '../action.ts';
 import { getCanary } from '../canary-objects.ts';
 import { canaryStatus } from '../canary-status.ts';
+import { watchObject } from '../watch-object.ts';
 import { neitherFoundMessage, type FoundCanary } from '../../canary/perform.ts';
 
 /** The Rollout of that name, else the Canary of that name; neither is exit 4 naming both. */
@@ -74,40 +74,21 @@ function printer(json: boolean): (rollout: Rollout) => void {
   };
 }
 
-/** Watches the Rollout (one watch on the object, re-established as needed) until it settles, times out, or is deleted. */
-async function watchStatus(kube: CliKube, found: FoundRollout, flags: StatusFlags): Promise<StatusOutcome> {
-  const { Informer } = await import('../../runtime/informer.ts');
-  const name = found.rollout.metadata.name ?? '';
+/** Watches the Rollout until it settles, times out, or is deleted. */
+function watchStatus(kube: CliKube, found: FoundRollout, flags: StatusFlags): Promise<StatusOutcome> {
   const print = printer(flags.output === 'json');
-  const informer = new Informer<KubeObject>(kube.client, {
+  return watchObject<StatusOutcome>(kube, {
     resource: { apiVersion: found.rollout.apiVersion ?? '', kind: 'Rollout', plural: 'rollouts' },
-    namespace: kube.namespace,
-    fieldSelector: `metadata.name=${name}`,
-    watchTimeoutSeconds: 120,
+    name: found.rollout.metadata.name ?? '',
+    first: found.rollout,
+    timeoutMs: flags.timeout,
+    seen: (obj, finish) => {
+      const rollout = obj as Rollout;
+      print(rollout);
+      const done = settled(rollout, flags.failOnPause === true);
+      if (done !== undefined) finish(done);
+    },
   });
-  let finish: (outcome: StatusOutcome) => void = () => undefined;
-  const outcome = new Promise<StatusOutcome>((resolve) => { finish = resolve; });
-  const seen = (obj: unknown): void => {
-    const rollout = obj as Rollout;
-    print(rollout);
-    const done = settled(rollout, flags.failOnPause === true);
-    if (done !== undefined) finish(done);
-  };
-  seen(found.rollout);
-  informer.addEventHandler({ onAdd: seen, onUpdate: (_old, obj) => { seen(obj); }, onDelete: () => { finish('deleted'); } });
-  const interrupt = (): void => { finish('interrupted'); };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
-  const timer = flags.timeout === undefined || flags.timeout <= 0 ? undefined : setTimeout(() => { finish('timeout'); }, flags.timeout);
-  informer.start();
-  try {
-    return await outcome;
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
-    await informer.stop();
-  }
 }
 
 export function statusCommand(): Command {

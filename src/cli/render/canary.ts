@@ -7,6 +7,7 @@ import type { DaemonSet, Deployment, Event } from '../../api/kubernetes.ts';
 import type { TargetWorkload } from '../../canary/desired.ts';
 import { canaryStatusLine, type CanaryRow } from '../../view/canary.ts';
 import type { Canary } from '../../api/canary.ts';
+import type { ListOptions } from './list.ts';
 import { age, columns, fitLine, type Style } from './text.ts';
 
 export function canaryPhaseColor(phase: string, s: Style): (text: string) => string {
@@ -16,16 +17,7 @@ export function canaryPhaseColor(phase: string, s: Style): (text: string) => str
   return s.blue;
 }
 
-export interface CanaryListOptions {
-  style: Style;
-  now: Date;
-  allNamespaces: boolean;
-  wide: boolean;
-  showGroup: boolean;
-  width?: number;
-}
-
-export function renderCanaryList(rows: readonly CanaryRow[], o: CanaryListOptions): string[] {
+export function renderCanaryList(rows: readonly CanaryRow[], o: ListOptions): string[] {
   const header = [...(o.allNamespaces ? ['NAMESPACE'] : []), 'NAME', ...(o.showGroup ? ['GROUP'] : []), 'TARGET', 'STRATEGY', 'STATUS', 'WEIGHT', 'FAILEDCHECKS', 'LASTTRANSITION', ...(o.wide ? ['AGE', 'MESSAGE'] : [])];
   const sorted = [...rows].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.group.localeCompare(b.group));
   const body = sorted.map((r) => [
