@@ -4,7 +4,12 @@ import { describe, it } from 'node:test';
 import { unknownRolloutFields, validateRolloutSchema } from '../api/validate.ts';
 import { validateRollout } from '../rollout/validate.ts';
 import type { KubeObject } from '../runtime/objects.ts';
-import { loadExample, scenario, scenarioNames } from './scenarios.ts';
+import { CanarySchema, type Canary } from '../api/canary.ts';
+import type { Deployment } from '../api/kubernetes.ts';
+import { validateAgainstSchema } from '../api/validate.ts';
+import { canaryIssues } from '../canary/validate.ts';
+import { flaggerNextImage } from './canary-demo.ts';
+import { examplesDirectory, loadExample, loadManifests, rolloutScenarioNames, scenario } from './scenarios.ts';
 
 interface IngressSpec {
   ingressClassName?: string;
@@ -12,7 +17,21 @@ interface IngressSpec {
 }
 
 describe('examples', () => {
-  for (const name of scenarioNames) {
+  it('examples/flagger is a valid flagger.app Canary on the lab\'s Gateway, for the Deployment and HPA beside it', async () => {
+    const objects = await loadManifests(`${examplesDirectory}flagger`);
+    const canary = objects.find((o): o is Canary => o.kind === 'Canary');
+    assert.ok(canary !== undefined);
+    assert.equal(canary.apiVersion, 'flagger.app/v1beta1');
+    assert.deepEqual(validateAgainstSchema(CanarySchema, canary), []);
+    assert.deepEqual(canaryIssues(canary, canary.spec.provider ?? 'kubernetes'), []);
+    assert.deepEqual(canary.spec.service.gatewayRefs, [{ name: sharedGateway.name, namespace: sharedGateway.namespace }]);
+    const byKind = (kind: string, name: string | undefined): KubeObject | undefined => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+    const target = objects.find((o): o is Deployment => o.kind === 'Deployment' && o.metadata?.name === canary.spec.targetRef.name);
+    assert.ok(target !== undefined && byKind('HorizontalPodAutoscaler', canary.spec.autoscalerRef?.name) !== undefined);
+    assert.notEqual(target.spec?.template.spec?.containers[0]?.image, flaggerNextImage, 'the demo releases a different image');
+  });
+
+  for (const name of rolloutScenarioNames) {
     it(`examples/${name} is a valid aviary.dev Rollout whose Services are in the example`, async () => {
       const { rollout, others } = await loadExample(scenario(name).directory);
       assert.equal(rollout.apiVersion, 'aviary.dev/v1alpha1');
@@ -24,7 +43,7 @@ describe('examples', () => {
     });
   }
 
-  for (const name of scenarioNames.filter((n) => n !== 'gateway')) {
+  for (const name of rolloutScenarioNames.filter((n) => n !== 'gateway')) {
     it(`examples/${name} has an Ingress of class traefik, with a host, to one of its Services (the demo's traffic goes there)`, async () => {
       const { others } = await loadExample(scenario(name).directory);
       const services = new Set(others.filter((o) => o.kind === 'Service').map((o) => o.metadata?.name ?? ''));

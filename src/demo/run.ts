@@ -197,12 +197,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 }
 
 /** Closing words: how to look around and how to stop. */
-export function demoEpilogue(result: DemoResult, namespace: string): string {
+export function demoEpilogue(result: DemoResult, namespace: string, kinds = 'rollouts.aviary.dev,replicasets,pods'): string {
   const kubectl = result.local ? 'npx aviary cluster kubectl' : 'kubectl';
   const lines = [
     '',
     'Look around:',
-    `  ${kubectl} get rollouts.aviary.dev,replicasets,pods -n ${namespace}`,
+    `  ${kubectl} get ${kinds} -n ${namespace}`,
     `  ${kubectl} get events -n ${namespace} --sort-by=.lastTimestamp`,
   ];
   if (result.local) lines.push('', 'The local cluster keeps running. Stop it with:', '  npx aviary cluster down');
@@ -216,7 +216,7 @@ interface DemoCluster {
   gatewayUrl?: string;
 }
 
-async function clusterConnection(options: DemoOptions, progress: (message: string) => void): Promise<DemoCluster> {
+export async function clusterConnection(options: DemoOptions, progress: (message: string) => void): Promise<DemoCluster> {
   if (options.kubeconfig !== undefined || options.context !== undefined) {
     const connection = loadKubeConnection({ kubeconfig: options.kubeconfig, context: options.context });
     progress(`using the cluster at ${connection.server}`);
@@ -262,13 +262,13 @@ async function ensureLab(kubeconfig: string, progress: (message: string) => void
 }
 
 /** The demo's request rate: enough for a share within a point or two over a 3 s window, little for the machine. */
-const trafficRps = 100;
+export const trafficRps = 100;
 
 /**
  * Waits until the gateway answers every request through the example's Ingress (the gateway has programmed the
  * route: until then it answers 404); says who answers.
  */
-async function untilAnswered(traffic: DemoTraffic, signal: AbortSignal): Promise<string> {
+export async function untilAnswered(traffic: DemoTraffic, signal: AbortSignal): Promise<string> {
   for (;;) {
     const latest = traffic.latest();
     if (latest.total > 0 && latest.byCode['200'] === latest.total) {
@@ -283,7 +283,7 @@ async function untilAnswered(traffic: DemoTraffic, signal: AbortSignal): Promise
  * version that should answer now — the gateway's endpoints follow the ReplicaSets and Services by a moment — then
  * measures one fresh window, which may still show stragglers: it is a measurement, not a formality.
  */
-async function settledTraffic(
+export async function settledTraffic(
   traffic: DemoTraffic,
   expect: { released: string; answering: (version: string) => boolean; label: string },
   signal: AbortSignal,
@@ -304,7 +304,7 @@ interface NamespaceObject {
 }
 
 /** A fresh namespace for the demo; one left by an earlier demo is deleted first, any other is refused. */
-async function recreateNamespace(client: KubeClient, namespace: string, signal: AbortSignal, progress: (message: string) => void): Promise<void> {
+export async function recreateNamespace(client: KubeClient, namespace: string, signal: AbortSignal, progress: (message: string) => void): Promise<void> {
   const path = resourcePath('v1', 'namespaces', undefined, namespace);
   const existing = await client.get<NamespaceObject>(path, undefined, signal).catch((error: unknown) => {
     if (isNotFound(error)) return undefined;
@@ -472,10 +472,10 @@ function revisionOf(state: ObservedState, hash: string | undefined): string {
   return rs?.metadata?.annotations?.[revisionAnnotation] ?? '?';
 }
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function elapsed(since: number): string {
+export function elapsed(since: number): string {
   return `[${((Date.now() - since) / 1000).toFixed(1).padStart(5)}s]`;
 }

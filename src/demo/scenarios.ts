@@ -5,7 +5,9 @@ import { parseAllDocuments } from 'yaml';
 import type { Rollout } from '../api/rollout.ts';
 import type { KubeObject } from '../runtime/objects.ts';
 
-export const scenarioNames = ['canary', 'bluegreen', 'canary-analysis', 'gateway'] as const;
+/** The scenarios that release a Rollout of examples/<name>; `flagger` releases the Canary of examples/flagger. */
+export const rolloutScenarioNames = ['canary', 'bluegreen', 'canary-analysis', 'gateway'] as const;
+export const scenarioNames = [...rolloutScenarioNames, 'flagger'] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 export interface Scenario {
@@ -28,8 +30,8 @@ export interface ExampleManifests {
   others: KubeObject[];
 }
 
-/** Reads every YAML document of an example directory; exactly one of them must be a Rollout. */
-export async function loadExample(directory: string): Promise<ExampleManifests> {
+/** Every YAML document of an example directory, files in name order. */
+export async function loadManifests(directory: string): Promise<KubeObject[]> {
   const files = (await readdir(directory)).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
   const objects: KubeObject[] = [];
   for (const file of files) {
@@ -39,6 +41,12 @@ export async function loadExample(directory: string): Promise<ExampleManifests> 
       if (obj !== null) objects.push(obj);
     }
   }
+  return objects;
+}
+
+/** Reads every YAML document of an example directory; exactly one of them must be a Rollout. */
+export async function loadExample(directory: string): Promise<ExampleManifests> {
+  const objects = await loadManifests(directory);
   const rollouts = objects.filter((o) => o.kind === 'Rollout');
   if (rollouts.length !== 1) throw new Error(`${directory}: expected exactly one Rollout, found ${rollouts.length}`);
   return { rollout: rollouts[0] as Rollout, others: objects.filter((o) => o.kind !== 'Rollout') };

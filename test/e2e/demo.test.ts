@@ -188,6 +188,33 @@ describe('aviary demo', () => {
     }
   });
 
+  it('--scenario flagger: the Canary of examples/flagger in flagger.app, its measured shares at 25% and 50%, promoted', async () => {
+    const ns = namespace('demo-fl');
+    const run = await demo(['--no-interactive', '--scenario', 'flagger', '--namespace', ns]);
+    assert.equal(run.code, 0, explain(run));
+    assert.match(run.stdout, /Initialized - Deployment initialization completed\./);
+    assert.match(run.stdout, /Progressing - weight 25, failed checks 0\/5/);
+    assert.match(run.stdout, /Progressing - weight 50, failed checks 0\/5/);
+    assert.match(run.stdout, /Succeeded - Canary analysis completed successfully, promotion finished\./);
+    assert.doesNotMatch(run.stdout, /Invalid/, 'the Canary never waited for its target');
+    const share = (label: string): number => {
+      const match = new RegExp(`↳ traffic ${label}: 6\\.7\\.2 answered ([\\d.]+)% of (\\d+) responses, errors 0%`).exec(run.stdout);
+      assert.ok(match !== null && Number(match[2]) >= 100, `a traffic line "${label}"\n${explain(run)}`);
+      return Number(match[1]);
+    };
+    for (const [label, expected] of [['at canary weight 25', 25], ['at canary weight 50', 50], ['after the promotion', 100]] as const) {
+      assert.ok(Math.abs(share(label) - expected) <= 8, `${label}: about ${String(expected)}%\n${explain(run)}`);
+    }
+    assert.match(run.stdout, /✔ Canary podinfo promoted ghcr\.io\/stefanprodan\/podinfo:6\.7\.2 into podinfo-primary/);
+    const client = new KubeClient(kc);
+    try {
+      const primary = await client.get<{ spec: { template: { spec: { containers: { image: string }[] } } } }>(resourcePath('apps/v1', 'deployments', ns, 'podinfo-primary'));
+      assert.equal(primary.spec.template.spec.containers[0]?.image, 'ghcr.io/stefanprodan/podinfo:6.7.2');
+    } finally {
+      client.close();
+    }
+  });
+
   it('recreates its own namespace on a second run, and refuses a namespace it did not create', async () => {
     const ns = created[0] ?? namespace('demo');
     const again = await demo(['--no-interactive', '--namespace', ns, '--timeout', '3m']);
