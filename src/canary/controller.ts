@@ -21,6 +21,7 @@ import { callHooks, rollbackRequested, runAnalysis, type AnalysisOutcome } from 
 import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
+import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
 import { planCanaryPass, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
 import { manualRequests } from './manual.ts';
 import { isProblem, primaryName, selectorLabel } from './primary.ts';
@@ -132,6 +133,8 @@ class CanaryReconciler implements Reconciler {
     if (this.#ownWrites.pending(key, cached.metadata.resourceVersion)) return done;
     const canary = thaw<Canary>(cached);
     const now = new Date();
+    const finalization = await this.#finalization(canary, now, signal);
+    if (finalization !== undefined) return finalization;
     const provider: string = canary.spec.provider ?? this.#options.defaultProvider ?? 'kubernetes';
 
     const problems = canaryIssues(canary, provider).map((i) => `${i.field}: ${i.message}`);
@@ -215,6 +218,42 @@ class CanaryReconciler implements Reconciler {
     this.#ownWrites.wrote(key, canary.metadata.resourceVersion, outcome.statusVersion);
     this.#ownWrites.wrote(key, outcome.statusVersion ?? canary.metadata.resourceVersion, outcome.requestsVersion);
     return requeueOf(plan, intervalMs, now.getTime());
+  }
+
+  /**
+   * revertOnDeletion (finalizer.ts): the finalizer added or removed as the spec asks, or a deleted Canary reverted
+   * step by step; undefined when the Canary's pass is to run as usual.
+   */
+  async #finalization(canary: Canary, now: Date, signal: AbortSignal): Promise<ReconcileResult | undefined> {
+    const key = keyOf(canary.metadata.namespace, canary.metadata.name ?? '');
+    const target = this.targetOf(canary);
+    const namespace = canary.metadata.namespace;
+    const label = target === undefined ? undefined : selectorLabel(target);
+    const primary = target === undefined ? undefined : (target.kind === 'DaemonSet' ? this.#informers.daemonSets : this.#informers.deployments).getByName(namespace, primaryName(target.metadata?.name ?? ''));
+    const targetReady = target !== undefined && (target.kind === 'DaemonSet'
+      ? daemonSetReadiness(target as DeepReadonly<DaemonSet>, { readyThreshold: 100 })
+      : deploymentReadiness(target, { deadlineSeconds: progressDeadlineSeconds(canary), readyThreshold: 100, now: now.getTime() })).state === 'ready';
+    const decision = finalizerDecision(canary, {
+      target, primary, targetReady, now: now.toISOString(),
+      label: label === undefined || isProblem(label) ? undefined : label,
+      apex: this.#informers.services.getByName(namespace, canary.spec.service.name ?? canary.spec.targetRef.name),
+    });
+    switch (decision.type) {
+      case 'none': return undefined;
+      case 'deleting': return done;
+      case 'finalizers': {
+        const outcome = await this.#executor.setFinalizers(canary, decision.finalizers, signal);
+        this.#ownWrites.wrote(key, canary.metadata.resourceVersion, outcome.statusVersion);
+        return done;
+      }
+      case 'revert': {
+        const remaining = (canary.metadata.finalizers ?? []).filter((f) => f !== canaryFinalizer);
+        const outcome = await this.#executor.revert(canary, decision, remaining, signal);
+        this.#ownWrites.wrote(key, canary.metadata.resourceVersion, outcome.statusVersion);
+        // The target's rollout is watched; the requeue only bounds a wait whose event was lost.
+        return decision.done ? done : { requeueAfter: analysisIntervalMs(canary) };
+      }
+    }
   }
 
   /** The gates and the analysis this pass consults, from the hooks and metrics. */

@@ -123,7 +123,7 @@ export function desiredPrimaryAutoscaler(canary: DeepReadonly<Canary>, autoscale
 }
 
 /** The replica count the target runs a release with: the primary's, so the canary is sized like what it replaces. */
-function releaseReplicas(objects: ObservedCanaryObjects): number {
+function releaseReplicas(objects: Pick<ObservedCanaryObjects, 'primary'>): number {
   return Math.max(1, replicasOf(objects.primary) ?? 1);
 }
 
@@ -134,7 +134,7 @@ function replicasOf(workload: DeepReadonly<TargetWorkload> | undefined): number 
 }
 
 /** The patch that scales the target (a DaemonSet: its pods kept off every node, or let back). */
-function scaleTarget(objects: ObservedCanaryObjects, to: 'up' | 'zero'): ObjectWrite[] {
+export function scaleTarget(objects: Pick<ObservedCanaryObjects, 'target' | 'primary'>, to: 'up' | 'zero'): ObjectWrite[] {
   const target = objects.target;
   const at = targetOf(target as KubeObject);
   if (target.kind === 'DaemonSet') {
@@ -148,6 +148,18 @@ function scaleTarget(objects: ObservedCanaryObjects, to: 'up' | 'zero'): ObjectW
   const current = (target as DeepReadonly<Deployment>).spec?.replicas ?? 1;
   if (to === 'up' && current > 0) return [];
   return current === want ? [] : [{ type: 'merge', target: at, patch: { spec: { replicas: want } } }];
+}
+
+/**
+ * revertOnDeletion: the apex Service handed back to the target — selecting the target's pods again and no longer
+ * owned by the Canary, so it outlives it — unless it already is.
+ */
+export function releasedApexService(canary: DeepReadonly<Canary>, label: SelectorLabel, observed: DeepReadonly<Service> | undefined): ObjectWrite[] {
+  const apex = canaryServices(canary, label).apex;
+  const released: Service = { ...apex, metadata: { ...apex.metadata, ownerReferences: [] }, spec: { ...apex.spec, selector: { [label.key]: label.value } } };
+  const owned = (observed?.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Canary' && o.name === canary.metadata.name);
+  if (!owned && covers(observed, { spec: released.spec })) return [];
+  return [{ type: 'apply', target: targetOf(released), object: released, fieldManager: canaryFieldManager }];
 }
 
 /** The provider's route for this pass's routing; providers without one of their own (kubernetes) write none. */

@@ -61,6 +61,22 @@ export class CanaryExecutor {
     return requestsVersion === undefined ? outcome : { ...outcome, requestsVersion };
   }
 
+  /** Sets metadata.finalizers (guarded by the Canary's resourceVersion: a concurrent change means planning again). */
+  async setFinalizers(canary: Canary, finalizers: readonly string[], signal: AbortSignal): Promise<ExecuteOutcome> {
+    const path = resourcePath(this.#options.apiVersion, 'canaries', canary.metadata.namespace, canary.metadata.name);
+    const written = await this.#options.client.patch<Canary>(path, { metadata: { resourceVersion: canary.metadata.resourceVersion, finalizers } }, PatchType.merge, signal);
+    return written.metadata.resourceVersion === undefined ? {} : { statusVersion: written.metadata.resourceVersion };
+  }
+
+  /** One step of revertOnDeletion (finalizer.ts): its writes, the status and Events, and, when done, the finalizer removed. */
+  async revert(canary: Canary, step: { writes: readonly ObjectWrite[]; status: CanaryStatus; events: readonly string[]; done: boolean }, finalizers: readonly string[], signal: AbortSignal): Promise<ExecuteOutcome> {
+    await applyWrites(this.#options.client, step.writes, signal);
+    let outcome = await this.#writeStatus(canary, step.status, signal);
+    for (const message of step.events) await this.#record(canary, { type: 'Normal', message }, signal);
+    if (step.done) outcome = await this.setFinalizers({ ...canary, metadata: { ...canary.metadata, resourceVersion: outcome.statusVersion ?? canary.metadata.resourceVersion } }, finalizers, signal);
+    return outcome;
+  }
+
   /** A Canary held by problems: its Invalid condition written, and a Warning Event when the problem is new. */
   async hold(canary: Canary, message: string, status: CanaryStatus, signal: AbortSignal): Promise<ExecuteOutcome> {
     const outcome = await this.#writeStatus(canary, status, signal);

@@ -132,4 +132,37 @@ ${canary('web', `    threshold: 2
     const started = await canaries.waitForPhase('late', 'Initialized');
     assert.ok(!(started.status?.conditions ?? []).some((c) => c.type === 'Invalid'), 'the condition is gone once the target exists');
   });
+
+  it('revertOnDeletion: deleting the Canary scales the target back up and hands the apex Service back to it before the Canary goes', async () => {
+    const id = `rev.${ns.name}`;
+    await applyYaml(ns.kc, `${target('rev')}\n---\n${canary('rev', '    iterations: 1')}`.replace('  provider: kubernetes', '  provider: kubernetes\n  revertOnDeletion: true'), ns.name);
+    const initialized = await canaries.waitFor('rev', 'Initialized with the finalizer', (c) => c.status?.phase === 'Initialized' && (c.metadata.finalizers ?? []).includes('finalizer.flagger.app'));
+    assert.equal(initialized.spec.revertOnDeletion, true);
+    assert.equal(await replicas('rev'), 0);
+    await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'rev' });
+    await ns.waitFor('the Canary to be gone', async () => {
+      try {
+        await canaries.get('rev');
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const reverted = await canaries.deployment('rev');
+    assert.equal(reverted.spec?.replicas, 2, 'the target runs the primary\'s replicas again');
+    assert.equal(reverted.status?.readyReplicas, 2, 'and was ready before the Canary went');
+    const apex = await ns.core.readNamespacedService({ name: 'rev', namespace: ns.name });
+    assert.deepEqual(apex.spec?.selector, { app: 'rev' }, 'the apex Service selects the target');
+    assert.deepEqual(apex.metadata?.ownerReferences ?? [], [], 'and outlives the Canary');
+    await ns.waitFor('the primary to be garbage-collected', async () => {
+      try {
+        await canaries.deployment('rev-primary');
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    assert.ok(messages('rev').includes(`Terminating canary ${id}`), messages('rev').join('\n'));
+    assert.ok(messages('rev').includes(`Terminated canary ${id}`));
+  });
 });
