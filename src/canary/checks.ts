@@ -77,7 +77,12 @@ export interface AnalysisContext {
 }
 
 /** An analysis's result: its first failure (one failed check), or a reason to wait, or neither (it passed). */
-export interface AnalysisOutcome { failure?: string; waiting?: string }
+export interface AnalysisOutcome {
+  failure?: string;
+  waiting?: string;
+  /** The value each metric measured (by metric name), up to the first failure: flagger_canary_metric_analysis. */
+  values?: Record<string, number>;
+}
 
 /**
  * One analysis as Flagger runs it: at the start of a release (weight 0, no iteration yet) the pre-rollout hooks only;
@@ -93,18 +98,20 @@ export async function runAnalysis(canary: DeepReadonly<Canary>, ctx: AnalysisCon
   }
   const rollout = await callHooks(canary, 'rollout', ctx.signal);
   if (rollout !== undefined && !rollout.accepted) return { failure: `Halt ${name} advancement external check failed: ${rollout.message}` };
+  const values: Record<string, number> = {};
   for (const metric of canary.spec.analysis.metrics ?? []) {
     let value: number | undefined;
     try {
       value = await metricValue(canary, metric, ctx);
     } catch (error) {
-      return { failure: `Metric query failed for ${metric.name}: ${error instanceof Error ? error.message : String(error)}` };
+      return { failure: `Metric query failed for ${metric.name}: ${error instanceof Error ? error.message : String(error)}`, values };
     }
+    if (value !== undefined) values[metric.name] = value;
     const verdict = checkMetric(metric, value, name, { noDataWaits: ctx.noDataWaits });
-    if (verdict.outcome === 'failed') return { failure: verdict.message };
-    if (verdict.outcome === 'waiting') return { waiting: verdict.message };
+    if (verdict.outcome === 'failed') return { failure: verdict.message, values };
+    if (verdict.outcome === 'waiting') return { waiting: verdict.message, values };
   }
-  return {};
+  return { values };
 }
 
 /** The metric's value: a built-in query for the provider, or the referenced template's (undefined: no data). */

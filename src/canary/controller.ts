@@ -21,6 +21,7 @@ import { callHooks, rollbackRequested, runAnalysis, type AnalysisOutcome } from 
 import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
+import { CanaryMetrics } from './metrics.ts';
 import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
 import { planCanaryPass, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
 import { manualRequests } from './manual.ts';
@@ -73,7 +74,8 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     templates: factory.informer<MetricTemplate>({ resource: { apiVersion, kind: 'MetricTemplate', plural: 'metrictemplates' }, ...scope }),
     alertProviders: factory.informer<AlertProvider>({ resource: { apiVersion, kind: 'AlertProvider', plural: 'alertproviders' }, ...scope }),
   };
-  const reconciler = new CanaryReconciler(manager, apiVersion, informers, options);
+  const metrics = CanaryMetrics.for(manager.registry, informers.canaries, options.defaultProvider ?? 'kubernetes');
+  const reconciler = new CanaryReconciler(manager, apiVersion, informers, options, metrics);
   const controller = new Controller({ name: `canary.${options.group.name}`, reconciler, workers: options.workers ?? 10, logger: manager.logger, metrics: manager.metrics })
     .primary(informers.canaries);
   const canariesIn = (namespace: string | undefined, refers: (c: DeepReadonly<Canary>) => boolean): string[] =>
@@ -105,11 +107,13 @@ class CanaryReconciler implements Reconciler {
   readonly #options: CanaryControllerOptions;
   readonly #executor: CanaryExecutor;
   readonly #manager: Manager;
+  readonly #metrics: CanaryMetrics;
   /** Status writes not yet in the cache (see OwnWrites). */
   readonly #ownWrites = new OwnWrites();
 
-  constructor(manager: Manager, apiVersion: string, informers: CanaryInformers, options: CanaryControllerOptions) {
+  constructor(manager: Manager, apiVersion: string, informers: CanaryInformers, options: CanaryControllerOptions, metrics: CanaryMetrics) {
     this.#manager = manager;
+    this.#metrics = metrics;
     this.#informers = informers;
     this.#options = options;
     this.#executor = new CanaryExecutor({ client: manager.client, events: manager.events, logger: manager.logger, apiVersion, alertProviders: informers.alertProviders });
@@ -217,6 +221,7 @@ class CanaryReconciler implements Reconciler {
     const outcome = await this.#executor.apply(canary, plan, writes, signal);
     this.#ownWrites.wrote(key, canary.metadata.resourceVersion, outcome.statusVersion);
     this.#ownWrites.wrote(key, outcome.statusVersion ?? canary.metadata.resourceVersion, outcome.requestsVersion);
+    this.#metrics.recordTransition(canary, canary.status?.phase, plan.status.phase);
     return requeueOf(plan, intervalMs, now.getTime());
   }
 
@@ -274,6 +279,7 @@ class CanaryReconciler implements Reconciler {
       if (open !== undefined) gates.confirmPromotion = open;
     }
     if (!needs.analysis || !analysisDue) return { gates };
+    const started = performance.now();
     const analysis = await runAnalysis(canary, {
       provider,
       metricsServer: canary.spec.metricsServer ?? this.#options.metricsServer ?? 'http://prometheus:9090',
@@ -282,6 +288,7 @@ class CanaryReconciler implements Reconciler {
       noDataWaits: canary.metadata.annotations?.[canaryNoDataAnnotation] === 'wait',
       signal,
     });
+    this.#metrics.recordAnalysis(canary, analysis.values ?? {}, (performance.now() - started) / 1000);
     if (analysis.waiting !== undefined) this.#manager.logger.info({ canary: keyOf(canary.metadata.namespace, canary.metadata.name ?? '') }, analysis.waiting);
     return { gates, analysis };
   }

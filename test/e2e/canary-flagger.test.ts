@@ -33,6 +33,7 @@ describe('examples/flagger: a Flagger Canary, unmodified, on Aviary', () => {
   const suite = useRolloutSuite('canary-flagger', {
     groups: [aviaryGroup, flaggerGroup],
     canaries: controllerOptions,
+    address: '127.0.0.1:0',
     dumpKinds: [['flagger.app/v1beta1', 'Canary'], ['apps/v1', 'Deployment'], ['v1', 'Service'], ['gateway.networking.k8s.io/v1', 'HTTPRoute'], ['autoscaling/v2', 'HorizontalPodAutoscaler']],
   });
   const { ns } = suite;
@@ -77,10 +78,24 @@ describe('examples/flagger: a Flagger Canary, unmodified, on Aviary', () => {
     const after = await gatewayLoad(gatewayUrl, host, 300);
     assert.deepEqual(after.byVersion, { '6.7.2': 300 }, 'the primary serves the new version');
     const id = `podinfo.${ns.name}`;
-    const messages = suite.controller.events.filter((e) => e.object === 'podinfo').map((e) => e.message);
+    const messages = (): string[] => suite.controller.events.filter((e) => e.object === 'podinfo').map((e) => e.message);
     for (const expected of [`New revision detected! Scaling up ${id}`, `Advance ${id} canary weight 25`, `Advance ${id} canary weight 50`, `Copying podinfo.${ns.name} template spec to podinfo-primary.${ns.name}`, 'Routing all traffic to primary', `Promotion completed! Scaling down ${id}`]) {
-      assert.ok(messages.includes(expected), `event "${expected}" in:\n${messages.join('\n')}`);
+      await canaries.untilEvent(messages, expected);
     }
+    // Flagger's own metrics, with its names and labels (name is the target's).
+    const metrics = await (await fetch(`${suite.controller.manager.serverUrl ?? ''}/metrics`)).text();
+    const labels = `name="podinfo",namespace="${ns.name}"`;
+    for (const expected of [
+      new RegExp(`flagger_canary_status\\{${labels}\\} 1\n`),
+      new RegExp(`flagger_canary_weight\\{workload="podinfo-primary",namespace="${ns.name}"\\} 100\n`),
+      new RegExp(`flagger_canary_weight\\{workload="podinfo",namespace="${ns.name}"\\} 0\n`),
+      new RegExp(`flagger_canary_total\\{namespace="${ns.name}"\\} 1\n`),
+      new RegExp(`flagger_canary_successes_total\\{${labels},deployment_strategy="canary",analysis_status="completed"\\} 1\n`),
+      new RegExp(`flagger_canary_metric_analysis\\{${labels},metric="request-success-rate"\\} 100\n`),
+      new RegExp(`flagger_canary_metric_analysis\\{${labels},metric="request-duration"\\} \\d`),
+      new RegExp(`flagger_canary_duration_seconds_count\\{${labels}\\} [1-9]`),
+      /flagger_info\{version="[^"]+",mesh_provider="kubernetes"\} 1\n/,
+    ]) assert.match(metrics, expected);
     const shown = await runAviary(['get', 'canary', 'podinfo', '-n', ns.name]);
     expectRun(shown, 0, /Group:\s+flagger\.app\n/);
     assert.match(shown.stdout, /Status:\s+Succeeded - Canary analysis completed successfully, promotion finished\./);

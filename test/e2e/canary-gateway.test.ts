@@ -144,9 +144,9 @@ describe('Canaries through the lab gateway (Gateway API provider)', () => {
     await untilTraefikServesPods(ns, ns.name, 'web-primary', 'app=web-primary');
     const after = await gatewayLoad(gatewayUrl, host, 500);
     assert.deepEqual(after.byVersion, { v2: 500 }, 'the primary now serves the new version');
-    const messages = suite.controller.events.filter((e) => e.object === 'web').map((e) => e.message);
+    const messages = (): string[] => suite.controller.events.filter((e) => e.object === 'web').map((e) => e.message);
     for (const expected of [`Advance ${id} canary weight 25`, `Advance ${id} canary weight 50`, `Halt ${id} advancement waiting for promotion approval`, `Promotion completed! Scaling down ${id}`]) {
-      assert.ok(messages.includes(expected), `event "${expected}" in:\n${messages.join('\n')}`);
+      await canaries.untilEvent(messages, expected);
     }
   });
 

@@ -67,11 +67,11 @@ ${canary('web', `    threshold: 2
     assert.deepEqual(selectors, ['web-primary', 'web-primary', 'web']);
     const promoted = initialized.status?.conditions?.find((c) => c.type === 'Promoted');
     assert.deepEqual([promoted?.status, promoted?.reason], ['True', 'Initialized']);
-    assert.ok(messages('web').includes(`Initialization done! ${id}`));
+    await canaries.untilEvent(() => messages('web'), `Initialization done! ${id}`);
 
     await canaries.setImage('web', 'lab/echo:v2');
     await canaries.waitForPhase('web', 'Waiting');
-    assert.ok(messages('web').includes(`Halt ${id} advancement waiting for approval confirm-rollout`));
+    await canaries.untilEvent(() => messages('web'), `Halt ${id} advancement waiting for approval confirm-rollout`);
     assert.equal(await image('web-primary'), 'lab/echo:v1', 'the primary keeps serving the old version while the gate is closed');
     assert.equal(await replicas('web'), 0);
 
@@ -82,6 +82,7 @@ ${canary('web', `    threshold: 2
     assert.equal(await image('web-primary'), 'lab/echo:v2');
     assert.equal(await replicas('web'), 0);
     assert.equal(succeeded.status?.lastPromotedSpec, succeeded.status?.lastAppliedSpec);
+    await canaries.untilEvent(() => messages('web'), `Promotion completed! Scaling down ${id}`);
     const run = messages('web').slice(messages('web').indexOf(`New revision detected! Scaling up ${id}`));
     assert.deepEqual(run.filter((m) => !m.startsWith('Halt')), [
       `New revision detected! Scaling up ${id}`,
@@ -115,8 +116,8 @@ ${canary('web', `    threshold: 2
     assert.equal(failed.status?.failedChecks, 1);
     assert.equal(await image('bad-primary'), 'lab/echo:v1', 'the primary never ran the failed release');
     await ns.waitFor('the target to be scaled back to zero', async () => (await replicas('bad')) === 0);
-    assert.ok(messages('bad').includes(`Rolling back ${id} failed checks threshold reached 1`), messages('bad').join('\n'));
-    assert.ok(messages('bad').includes(`Canary failed! Scaling down ${id}`));
+    await canaries.untilEvent(() => messages('bad'), `Rolling back ${id} failed checks threshold reached 1`);
+    await canaries.untilEvent(() => messages('bad'), `Canary failed! Scaling down ${id}`);
     const promoted = failed.status.conditions?.find((c) => c.type === 'Promoted');
     assert.deepEqual([promoted?.status, promoted?.reason], ['False', 'Failed']);
   });
@@ -162,7 +163,7 @@ ${canary('web', `    threshold: 2
         return true;
       }
     });
-    assert.ok(messages('rev').includes(`Terminating canary ${id}`), messages('rev').join('\n'));
-    assert.ok(messages('rev').includes(`Terminated canary ${id}`));
+    await canaries.untilEvent(() => messages('rev'), `Terminating canary ${id}`);
+    await canaries.untilEvent(() => messages('rev'), `Terminated canary ${id}`);
   });
 });

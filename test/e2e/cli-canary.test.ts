@@ -57,7 +57,7 @@ describe('aviary CLI on Canaries against the controller', () => {
     expectRun(await cli('promote', 'canary/app', '--full'), 0, /promoted fully/);
     expectRun(await cli('status', 'app', '--timeout', '90s'), 0, /Succeeded - Canary analysis completed successfully, promotion finished\.\n$/);
     assert.equal(await primaryImage('app'), 'lab/echo:v2');
-    assert.ok(messages('app').includes(`Advance app.${ns.name} promotion requested`), messages('app').join('\n'));
+    await canaries.untilEvent(() => messages('app'), `Advance app.${ns.name} promotion requested`);
 
     // abort: back to the primary; retry: the same template runs again, promoted this time.
     expectRun(await cli('abort', 'canary/app'), 1, /canary 'app' is Succeeded: only a release that is Waiting, Progressing or WaitingPromotion can be aborted/);
@@ -69,7 +69,7 @@ describe('aviary CLI on Canaries against the controller', () => {
     await ns.waitFor('the canary scaled to zero', async () => (await canaries.deployment('app')).spec?.replicas === 0);
     expectRun(await cli('retry', 'canary', 'app'), 0, /^canary 'app' retried/);
     await canaries.waitForPhase('app', 'Progressing');
-    assert.ok(messages('app').includes(`Retry requested! Scaling up app.${ns.name}`), messages('app').join('\n'));
+    await canaries.untilEvent(() => messages('app'), `Retry requested! Scaling up app.${ns.name}`);
     expectRun(await cli('promote', '--full', 'canary/app'), 0, /promoted fully/);
     expectRun(await cli('status', 'canary/app', '--timeout', '90s'), 0, /Succeeded/);
     assert.equal(await primaryImage('app'), 'lab/echo:v3');

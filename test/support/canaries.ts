@@ -43,6 +43,11 @@ export class Canaries {
     }, timeoutMs);
   }
 
+  /** Waits until `messages()` (the controller's Events so far) holds `message`: Events follow the status write they belong to. */
+  async untilEvent(messages: () => readonly string[], message: string): Promise<void> {
+    await this.ns.waitFor(`the Event "${message}" in:\n${messages().join('\n')}`, () => Promise.resolve(messages().includes(message) ? true : undefined));
+  }
+
   async deployment(name: string): Promise<V1Deployment> {
     return this.apps.readNamespacedDeployment({ name, namespace: this.ns.name });
   }
