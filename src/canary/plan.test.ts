@@ -135,6 +135,15 @@ describe('the Canary pass planner', () => {
     assert.equal(bg.canary.status?.iterations, 3);
     assert.equal(bg.plans.at(-1)?.routes?.canaryWeight, 100);
 
+    const ab = initialized(canary({ iterations: 2, match: [{ headers: { 'x-canary': { exact: 'insider' } } }] }));
+    ab.fingerprint = 'v2';
+    ab.until('Progressing');
+    const abWeights = ab.until('Promoting');
+    assert.deepEqual(abWeights.slice(0, 2), [100, 100], 'A/B: the matched requests all go to the canary while it iterates');
+    assert.equal(ab.canary.status?.canaryWeight ?? 0, 0, 'the status weight stays 0 (as Flagger)');
+    const abDone = ab.until('Finalising');
+    assert.deepEqual(abDone.at(-1), 0, 'promotion sends the matched requests back to the primary');
+
     const skip = initialized(canary({ stepWeight: 10 }, { skipAnalysis: true }));
     skip.fingerprint = 'v2';
     skip.pass();

@@ -251,6 +251,8 @@ export function planCanaryPass(input: CanaryPassInput): CanaryPassPlan {
     // Blue-green and A/B: count the iterations, then all traffic to the canary (blue-green) and promotion.
     const done = (status.iterations ?? 0) >= (canary.spec.analysis.iterations ?? 0);
     if (!done) {
+      // A/B: the requests the match selects all go to the canary while it is analysed (the rest stay on the primary).
+      if (strategy === 'abTesting') plan.routes = { primaryWeight: 0, canaryWeight: totalWeight, mirrored: false };
       status.iterations = (status.iterations ?? 0) + 1;
       event(`Advance ${name} canary iteration ${String(status.iterations)}/${String(canary.spec.analysis.iterations ?? 0)}`);
       return plan;

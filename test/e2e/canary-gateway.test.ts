@@ -178,4 +178,51 @@ describe('Canaries through the lab gateway (Gateway API provider)', () => {
     assert.ok(messages.some((m) => /^Halt bad\..* advancement request-success-rate \d+(\.\d+)?% < 99%$/.test(m)), messages.join('\n'));
     assert.ok(messages.includes(`Rolling back ${id} failed checks threshold reached 2`), messages.join('\n'));
   });
+
+  it('A/B by header: while the release is analysed every request carrying the header reaches it, the others stay on the primary', async () => {
+    const host = `ab.${ns.name}.lab`;
+    const id = `ab.${ns.name}`;
+    const insider = { 'x-canary': 'insider' };
+    await applyYaml(ns.kc, release('ab', host, prometheus.url, `    iterations: 2
+    match:
+      - headers:
+          x-canary: { exact: insider }
+    webhooks:
+      - { name: promotion, type: confirm-promotion, url: "${tester.url}/gate/check" }`), ns.name);
+    await canaries.waitForPhase('ab', 'Initialized');
+    await untilTraefikServers(ns, ns.name, 'ab-primary', 2);
+    const stop = new AbortController();
+    // Traffic for the success rate: the canary only gets requests that carry the header.
+    const loads = [
+      runLoad({ url: `${gatewayUrl}/`, rps: 10, durationMs: 120_000, maxRequests: 1200, headers: { host, ...insider }, signal: stop.signal }),
+      runLoad({ url: `${gatewayUrl}/`, rps: 10, durationMs: 120_000, maxRequests: 1200, headers: { host }, signal: stop.signal }),
+    ];
+    try {
+      await canaries.setImage('ab', 'lab/echo:v2');
+      await canaries.waitForPhase('ab', 'WaitingPromotion');
+      await ns.waitFor('the matched requests on the canary', async () => {
+        const probe = await gatewayLoad(gatewayUrl, host, 50, insider);
+        return probe.byVersion.v2 === 50 ? probe : undefined;
+      });
+      const matched = await gatewayLoad(gatewayUrl, host, 500, insider);
+      const others = await gatewayLoad(gatewayUrl, host, 500);
+      assert.deepEqual(matched.byVersion, { v2: 500 }, 'every request with the header is answered by the release');
+      assert.deepEqual(others.byVersion, { v1: 500 }, 'every other request by the primary');
+      assert.equal((await canaries.get('ab')).status?.failedChecks, 0, 'the success rate was measured on the header traffic');
+
+      tester.store.set(id, true);
+      await canaries.waitForPhase('ab', 'Succeeded');
+    } finally {
+      stop.abort();
+    }
+    for (const report of await Promise.all(loads)) assert.equal(report.byCode['200'], report.sent, `no request failed: ${JSON.stringify(report.byCode)}`);
+    await untilTraefikServesPods(ns, ns.name, 'ab-primary', 'app=ab-primary');
+    await ns.waitFor('everyone on the promoted primary', async () => {
+      const after = await gatewayLoad(gatewayUrl, host, 100);
+      return after.byVersion.v2 === 100 ? after : undefined;
+    });
+    const insiders = await gatewayLoad(gatewayUrl, host, 200, insider);
+    assert.deepEqual(insiders.byVersion, { v2: 200 }, 'the header now reaches the promoted primary');
+    await canaries.untilEvent(() => suite.controller.events.filter((e) => e.object === 'ab').map((e) => e.message), `Advance ${id} canary iteration 2/2`);
+  });
 });
