@@ -72,7 +72,9 @@ export function releaseTemplate(target: DeepReadonly<TargetWorkload>): DeepReado
   const [key] = Object.keys(scaleToZeroSelector);
   if (template?.spec === undefined || selector === undefined || key === undefined || !(key in selector)) return template;
   const { [key]: _zero, ...rest } = selector;
-  return { ...template, spec: { ...template.spec, nodeSelector: rest } };
+  // An emptied selector is no selector: the API server drops an empty map, so both must fingerprint alike.
+  const { nodeSelector: _all, ...spec } = template.spec;
+  return { ...template, spec: Object.keys(rest).length === 0 ? spec : { ...spec, nodeSelector: rest } };
 }
 
 /** A server-side apply of `desired` unless `observed` already carries it. */

@@ -4,7 +4,7 @@
  * change starting a run, a failing rollout hook rolling back, and a Canary held by a missing target.
  */
 import assert from 'node:assert/strict';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, PatchStrategy, setHeaderOptions, type V1DaemonSet } from '@kubernetes/client-node';
 import { after, before, describe, it } from 'node:test';
 import type { LoadTester } from '../../src/canary/loadtester.ts';
 import { Canaries, canaryTarget, startTestLoadTester } from '../support/canaries.ts';
@@ -165,5 +165,41 @@ ${canary('web', `    threshold: 2
     });
     await canaries.untilEvent(() => messages('rev'), `Terminating canary ${id}`);
     await canaries.untilEvent(() => messages('rev'), `Terminated canary ${id}`);
+  });
+
+  it('a DaemonSet target: its primary runs on every node, the target is kept off them (Flagger\'s nodeSelector) between releases', async () => {
+    const id = `agent.${ns.name}`;
+    const daemonSets = ns.kc.makeApiClient(AppsV1Api);
+    const read = (name: string): Promise<V1DaemonSet> => daemonSets.readNamespacedDaemonSet({ name, namespace: ns.name });
+    const nodes = (await ns.core.listNode()).items.length;
+    await applyYaml(ns.kc, `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: agent }
+spec:
+  selector: { matchLabels: { app: agent } }
+  template:
+    metadata: { labels: { app: agent } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers: [{ name: agent, image: "lab/echo:v1" }]
+---
+${canary('agent', '    iterations: 1').replace('kind: Deployment, name: agent', 'kind: DaemonSet, name: agent')}`, ns.name);
+    await canaries.waitForPhase('agent', 'Initialized');
+    await ns.waitFor('the primary on every node', async () => {
+      const primary = await read('agent-primary');
+      return primary.status?.numberReady === nodes ? primary : undefined;
+    });
+    const zeroed = await read('agent');
+    assert.equal(zeroed.spec?.template.spec?.nodeSelector?.['flagger.app/scale-to-zero'], 'true');
+    await ns.waitFor('the target off every node', async () => ((await read('agent')).status?.currentNumberScheduled === 0 ? true : undefined));
+
+    await daemonSets.patchNamespacedDaemonSet({ name: 'agent', namespace: ns.name, body: { spec: { template: { spec: { containers: [{ name: 'agent', image: 'lab/echo:v2' }] } } } } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch));
+    await canaries.waitForPhase('agent', 'Succeeded');
+    const primary = await read('agent-primary');
+    assert.equal(primary.spec?.template.spec?.containers[0]?.image, 'lab/echo:v2');
+    assert.equal(primary.spec.template.spec.nodeSelector?.['flagger.app/scale-to-zero'], undefined, 'the primary never carries the scale-to-zero selector');
+    assert.equal((await read('agent')).spec?.template.spec?.nodeSelector?.['flagger.app/scale-to-zero'], 'true', 'the target is kept off the nodes again');
+    await canaries.untilEvent(() => messages('agent'), `Promotion completed! Scaling down ${id}`);
   });
 });
