@@ -5,6 +5,8 @@
  */
 import type { Canary, CanaryMetric, CanaryWebhook, MetricTemplate } from '../api/canary.ts';
 import { prometheusProvider } from '../analysis/providers/prometheus.ts';
+import { tryParseDuration } from '../util/duration.ts';
+import { templateProvider, templateProviders } from './templates/index.ts';
 import type { MeasurementContext } from '../analysis/providers/provider.ts';
 import type { DeepReadonly } from '../runtime/objects.ts';
 import type { KubeClient } from '../runtime/rest.ts';
@@ -70,6 +72,8 @@ export interface AnalysisContext {
   /** spec.metricsServer or the controller's default Prometheus. */
   metricsServer: string;
   template(namespace: string, name: string): DeepReadonly<MetricTemplate> | undefined;
+  /** A Secret's keys, decoded (a MetricTemplate's secretRef, in the template's namespace); undefined when absent. */
+  secret(namespace: string, name: string): Readonly<Record<string, string>> | undefined;
   kube: KubeClient;
   /** Whether a query without data holds the release (aviary.dev/no-data: wait) rather than counting as a failed check. */
   noDataWaits: boolean;
@@ -141,8 +145,14 @@ async function metricValue(canary: DeepReadonly<Canary>, metric: DeepReadonly<Ca
     ingress: scope.ingress ?? '', route: scope.route ?? '', interval, variables: { ...metric.templateVariables },
   });
   const type: string = template.spec.provider.type;
-  if (type !== 'prometheus') throw new Error(`MetricTemplate ${ref.name}: provider type "${type}" is not queried by Aviary yet (prometheus is)`);
-  return prometheusValue(ctx, template.spec.provider.address ?? ctx.metricsServer, query, canary);
+  if (type === 'prometheus') return prometheusValue(ctx, template.spec.provider.address ?? ctx.metricsServer, query, canary);
+  const provider = templateProvider(type);
+  if (provider === undefined) throw new Error(`MetricTemplate ${ref.name}: provider type "${type}" is not queried by Aviary yet (prometheus, ${templateProviders.map((p) => p.type).join(', ')} are)`);
+  const secretName = template.spec.provider.secretRef?.name;
+  const templateNamespace = template.metadata.namespace ?? namespace;
+  const credentials = secretName === undefined ? {} : ctx.secret(templateNamespace, secretName);
+  if (credentials === undefined) throw new Error(`MetricTemplate ${ref.name}: Secret ${templateNamespace}/${secretName ?? ''} (spec.provider.secretRef) not found`);
+  return provider.value({ address: template.spec.provider.address, query, credentials, intervalMs: tryParseDuration(interval) ?? 60_000, signal: ctx.signal, now: () => new Date() });
 }
 
 /** A PromQL instant query's single value: the first sample of a vector, or a scalar; undefined when empty or NaN. */

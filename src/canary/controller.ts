@@ -284,6 +284,10 @@ class CanaryReconciler implements Reconciler {
       provider,
       metricsServer: canary.spec.metricsServer ?? this.#options.metricsServer ?? 'http://prometheus:9090',
       template: (ns, name) => this.#informers.templates.getByName(ns, name),
+      secret: (ns, name) => {
+        const found = this.#informers.secrets.getByName(ns, name);
+        return found === undefined ? undefined : Object.fromEntries(Object.entries(found.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      },
       kube: this.#manager.client,
       noDataWaits: canary.metadata.annotations?.[canaryNoDataAnnotation] === 'wait',
       signal,
