@@ -22,6 +22,7 @@ import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
 import { CanaryMetrics } from './metrics.ts';
+import { traefikServiceApiVersion } from './traefik-service.ts';
 import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
 import { planCanaryPass, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
 import { manualRequests } from './manual.ts';
@@ -42,7 +43,7 @@ export interface CanaryControllerOptions {
 }
 
 /** Providers whose routing Aviary writes for Canaries today; the others are refused with a condition naming spec.provider. */
-const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1'];
+const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik'];
 
 interface CanaryInformers {
   canaries: Informer<Canary>;
@@ -53,6 +54,7 @@ interface CanaryInformers {
   secrets: Informer<Secret>;
   autoscalers: Informer<HorizontalPodAutoscaler>;
   routes: Informer;
+  traefikServices: Informer;
   templates: Informer<MetricTemplate>;
   alertProviders: Informer<AlertProvider>;
 }
@@ -71,6 +73,8 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     autoscalers: factory.informer<HorizontalPodAutoscaler>({ resource: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers' }, ...scope }),
     // The same informer the Gateway API router reads (absent CRDs count as empty and are listed again later).
     routes: factory.informer<KubeObject>({ resource: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', plural: 'httproutes' }, absentRetryMs: 30_000, ...scope }),
+    // The same informer the Traefik router reads.
+    traefikServices: factory.informer<KubeObject>({ resource: { apiVersion: traefikServiceApiVersion, kind: 'TraefikService', plural: 'traefikservices' }, absentRetryMs: 30_000, ...scope }),
     templates: factory.informer<MetricTemplate>({ resource: { apiVersion, kind: 'MetricTemplate', plural: 'metrictemplates' }, ...scope }),
     alertProviders: factory.informer<AlertProvider>({ resource: { apiVersion, kind: 'AlertProvider', plural: 'alertproviders' }, ...scope }),
   };
@@ -96,6 +100,7 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     .watches(informers.daemonSets, related(targets('DaemonSet')))
     .watches(informers.services, related(() => false))
     .watches(informers.routes, related(() => false))
+    .watches(informers.traefikServices, related(() => false))
     .watches(informers.configMaps, related(tracksConfig('configmap')))
     .watches(informers.secrets, related(tracksConfig('secret')))
     .watches(informers.autoscalers, related((c, name) => c.spec.autoscalerRef?.name === name))
@@ -143,7 +148,7 @@ class CanaryReconciler implements Reconciler {
 
     const problems = canaryIssues(canary, provider).map((i) => `${i.field}: ${i.message}`);
     if (problems.length === 0 && !routedProviders.includes(provider)) {
-      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1 and gatewayapi:v1beta1 are)`);
+      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1 and traefik are)`);
     }
     const target = this.targetOf(cached);
     if (problems.length === 0 && target === undefined) problems.push(`spec.targetRef: ${canary.spec.targetRef.kind} ${canary.metadata.namespace ?? ''}/${canary.spec.targetRef.name} not found`);
@@ -186,7 +191,8 @@ class CanaryReconciler implements Reconciler {
       })),
       autoscaler,
       primaryAutoscaler: autoscalerName === undefined ? undefined : this.#informers.autoscalers.getByName(namespace, primaryName(autoscalerName)),
-      route: provider.startsWith('gatewayapi') ? this.#informers.routes.getByName(namespace, apex) : undefined,
+      route: provider.startsWith('gatewayapi') ? this.#informers.routes.getByName(namespace, apex)
+        : provider === 'traefik' ? this.#informers.traefikServices.getByName(namespace, apex) : undefined,
     };
 
     const thresholds = readyThresholds(canary);

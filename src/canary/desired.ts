@@ -12,6 +12,7 @@ import type { ObjectWrite, WriteTarget } from '../traffic/writes.ts';
 import type { CanaryRoutes } from './analysis-settings.ts';
 import { primaryConfigMap, primarySecret, withPrimaryConfigs, type TrackedConfigs } from './config-tracking.ts';
 import { canaryHttpRoute } from './gateway-route.ts';
+import { canaryTraefikService } from './traefik-service.ts';
 import type { CanaryPassPlan } from './plan.ts';
 import { canaryServices, ownedByCanary, primaryName, primaryWorkload, type SelectorLabel } from './primary.ts';
 
@@ -53,7 +54,7 @@ export function covers(observed: unknown, desired: unknown): boolean {
 }
 
 const plurals: Readonly<Record<string, string>> = {
-  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets',
+  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices',
   HorizontalPodAutoscaler: 'horizontalpodautoscalers', HTTPRoute: 'httproutes',
 };
 
@@ -167,6 +168,7 @@ export function releasedApexService(canary: DeepReadonly<Canary>, label: Selecto
 /** The provider's route for this pass's routing; providers without one of their own (kubernetes) write none. */
 export function desiredRoute(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes): KubeObject | undefined {
   if (provider.startsWith('gatewayapi')) return canaryHttpRoute(canary, routes);
+  if (provider === 'traefik') return canaryTraefikService(canary, routes);
   return undefined;
 }
 

@@ -105,7 +105,7 @@ export function controllerClusterRules(groups: readonly ApiGroup[], options: Pic
 /**
  * What the Canary controller adds: its kinds (Canaries written through status, and the annotations of manual
  * requests removed once acted on), DaemonSet targets, the `-primary` workloads, the apex/primary/canary Services
- * and the Gateway API route it creates (a server-side apply that creates an object is authorised as create), the
+ * and the route it creates (Gateway API HTTPRoute, TraefikService) (a server-side apply that creates an object is authorised as create), the
  * ConfigMaps and Secrets a target mounts (watched for changes, copied to `-primary`) and the primary
  * HorizontalPodAutoscaler. Nothing is deleted: what a Canary generated is owned by it and goes with it.
  */
@@ -120,6 +120,7 @@ function canaryRules(apiGroups: readonly string[]): PolicyRule[] {
     { apiGroups: [''], resources: ['configmaps', 'secrets'], verbs: ['list', 'watch', 'create', 'patch'] },
     { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch', 'create', 'patch'] },
     { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'patch'] },
+    { apiGroups: ['traefik.io'], resources: ['traefikservices'], verbs: ['create', 'patch'] },
   ];
 }
 

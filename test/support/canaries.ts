@@ -48,6 +48,11 @@ export class Canaries {
     await this.ns.waitFor(`the Event "${message}" in:\n${messages().join('\n')}`, () => Promise.resolve(messages().includes(message) ? true : undefined));
   }
 
+  /** Sets annotations on the Canary (a person's request, as `aviary promote|abort|retry|pause` writes them). */
+  async patchCanaryAnnotations(name: string, annotations: Record<string, string>): Promise<void> {
+    await this.objects.patchNamespacedCustomObject({ group: this.#group.name, version: this.#group.version, plural: 'canaries', namespace: this.ns.name, name, body: { metadata: { annotations } } }, mergePatch);
+  }
+
   async deployment(name: string): Promise<V1Deployment> {
     return this.apps.readNamespacedDeployment({ name, namespace: this.ns.name });
   }
