@@ -22,6 +22,7 @@ import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
 import { CanaryMetrics } from './metrics.ts';
+import { smiProviders, trafficSplitApiVersion } from './smi-split.ts';
 import { traefikServiceApiVersion } from './traefik-service.ts';
 import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
 import { planCanaryPass, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
@@ -43,7 +44,7 @@ export interface CanaryControllerOptions {
 }
 
 /** Providers whose routing Aviary writes for Canaries today; the others are refused with a condition naming spec.provider. */
-const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik'];
+const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik', ...smiProviders];
 
 interface CanaryInformers {
   canaries: Informer<Canary>;
@@ -55,6 +56,7 @@ interface CanaryInformers {
   autoscalers: Informer<HorizontalPodAutoscaler>;
   routes: Informer;
   traefikServices: Informer;
+  trafficSplits: Informer;
   templates: Informer<MetricTemplate>;
   alertProviders: Informer<AlertProvider>;
 }
@@ -75,6 +77,7 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     routes: factory.informer<KubeObject>({ resource: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', plural: 'httproutes' }, absentRetryMs: 30_000, ...scope }),
     // The same informer the Traefik router reads.
     traefikServices: factory.informer<KubeObject>({ resource: { apiVersion: traefikServiceApiVersion, kind: 'TraefikService', plural: 'traefikservices' }, absentRetryMs: 30_000, ...scope }),
+    trafficSplits: factory.informer<KubeObject>({ resource: { apiVersion: trafficSplitApiVersion, kind: 'TrafficSplit', plural: 'trafficsplits' }, absentRetryMs: 30_000, ...scope }),
     templates: factory.informer<MetricTemplate>({ resource: { apiVersion, kind: 'MetricTemplate', plural: 'metrictemplates' }, ...scope }),
     alertProviders: factory.informer<AlertProvider>({ resource: { apiVersion, kind: 'AlertProvider', plural: 'alertproviders' }, ...scope }),
   };
@@ -101,6 +104,7 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     .watches(informers.services, related(() => false))
     .watches(informers.routes, related(() => false))
     .watches(informers.traefikServices, related(() => false))
+    .watches(informers.trafficSplits, related(() => false))
     .watches(informers.configMaps, related(tracksConfig('configmap')))
     .watches(informers.secrets, related(tracksConfig('secret')))
     .watches(informers.autoscalers, related((c, name) => c.spec.autoscalerRef?.name === name))
@@ -148,7 +152,7 @@ class CanaryReconciler implements Reconciler {
 
     const problems = canaryIssues(canary, provider).map((i) => `${i.field}: ${i.message}`);
     if (problems.length === 0 && !routedProviders.includes(provider)) {
-      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1 and traefik are)`);
+      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, linkerd and smi:v1alpha1 are)`);
     }
     const target = this.targetOf(cached);
     if (problems.length === 0 && target === undefined) problems.push(`spec.targetRef: ${canary.spec.targetRef.kind} ${canary.metadata.namespace ?? ''}/${canary.spec.targetRef.name} not found`);
@@ -192,7 +196,8 @@ class CanaryReconciler implements Reconciler {
       autoscaler,
       primaryAutoscaler: autoscalerName === undefined ? undefined : this.#informers.autoscalers.getByName(namespace, primaryName(autoscalerName)),
       route: provider.startsWith('gatewayapi') ? this.#informers.routes.getByName(namespace, apex)
-        : provider === 'traefik' ? this.#informers.traefikServices.getByName(namespace, apex) : undefined,
+        : provider === 'traefik' ? this.#informers.traefikServices.getByName(namespace, apex)
+          : smiProviders.includes(provider) ? this.#informers.trafficSplits.getByName(namespace, apex) : undefined,
     };
 
     const thresholds = readyThresholds(canary);

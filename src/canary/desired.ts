@@ -12,6 +12,7 @@ import type { ObjectWrite, WriteTarget } from '../traffic/writes.ts';
 import type { CanaryRoutes } from './analysis-settings.ts';
 import { primaryConfigMap, primarySecret, withPrimaryConfigs, type TrackedConfigs } from './config-tracking.ts';
 import { canaryHttpRoute } from './gateway-route.ts';
+import { canaryTrafficSplit, smiProviders } from './smi-split.ts';
 import { canaryTraefikService } from './traefik-service.ts';
 import type { CanaryPassPlan } from './plan.ts';
 import { canaryServices, ownedByCanary, primaryName, primaryWorkload, type SelectorLabel } from './primary.ts';
@@ -54,7 +55,7 @@ export function covers(observed: unknown, desired: unknown): boolean {
 }
 
 const plurals: Readonly<Record<string, string>> = {
-  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices',
+  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices', TrafficSplit: 'trafficsplits',
   HorizontalPodAutoscaler: 'horizontalpodautoscalers', HTTPRoute: 'httproutes',
 };
 
@@ -169,6 +170,7 @@ export function releasedApexService(canary: DeepReadonly<Canary>, label: Selecto
 export function desiredRoute(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes): KubeObject | undefined {
   if (provider.startsWith('gatewayapi')) return canaryHttpRoute(canary, routes);
   if (provider === 'traefik') return canaryTraefikService(canary, routes);
+  if (smiProviders.includes(provider)) return canaryTrafficSplit(canary, routes);
   return undefined;
 }
 

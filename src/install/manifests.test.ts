@@ -80,6 +80,7 @@ describe('install manifests', () => {
       'networking.istio.io/virtualservices: get,list,watch,patch',
       'networking.k8s.io/ingresses: get,list,watch,patch,create',
       'projectcontour.io/httpproxies: get,list,watch,patch',
+      'split.smi-spec.io/trafficsplits: create,patch',
       'split.smi-spec.io/trafficsplits: get,list,watch,patch,create',
       'traefik.io/traefikservices: create,patch',
       'traefik.io/traefikservices: get,list,watch,patch',

@@ -121,6 +121,7 @@ function canaryRules(apiGroups: readonly string[]): PolicyRule[] {
     { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list', 'watch', 'create', 'patch'] },
     { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'patch'] },
     { apiGroups: ['traefik.io'], resources: ['traefikservices'], verbs: ['create', 'patch'] },
+    { apiGroups: ['split.smi-spec.io'], resources: ['trafficsplits'], verbs: ['create', 'patch'] },
   ];
 }
 

@@ -1,0 +1,18 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Canary } from '../api/canary.ts';
+import { canaryTrafficSplit } from './smi-split.ts';
+
+const canary = (hosts?: string[]): Canary => ({
+  apiVersion: 'flagger.app/v1beta1', kind: 'Canary', metadata: { name: 'podinfo', namespace: 'test', uid: 'u1' },
+  spec: { provider: 'linkerd', targetRef: { kind: 'Deployment', name: 'podinfo' }, service: { port: 9898, ...(hosts === undefined ? {} : { hosts }) }, analysis: { interval: '10s', stepWeight: 10 } },
+});
+
+describe('the linkerd / smi:v1alpha1 TrafficSplit', () => {
+  it('splits the apex (or the first host) between the canary and the primary, weights as quantities', () => {
+    const split = canaryTrafficSplit(canary(), { primaryWeight: 70, canaryWeight: 30, mirrored: false }) as { apiVersion: string; metadata: { name: string; ownerReferences?: { kind: string }[] }; spec: unknown };
+    assert.deepEqual([split.apiVersion, split.metadata.name, split.metadata.ownerReferences?.[0]?.kind], ['split.smi-spec.io/v1alpha1', 'podinfo', 'Canary']);
+    assert.deepEqual(split.spec, { service: 'podinfo', backends: [{ service: 'podinfo-canary', weight: '30' }, { service: 'podinfo-primary', weight: '70' }] });
+    assert.equal((canaryTrafficSplit(canary(['podinfo.test.svc.cluster.local']), { primaryWeight: 100, canaryWeight: 0, mirrored: false }) as { spec: { service: string } }).spec.service, 'podinfo.test.svc.cluster.local');
+  });
+});

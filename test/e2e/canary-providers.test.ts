@@ -1,0 +1,60 @@
+/**
+ * Canary providers whose data plane cannot run here (linkerd / SMI): the provider's CRD is installed, the real
+ * controller releases a Canary through it, and the generated object is checked at each weight, at promotion and
+ * after the Canary is deleted.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { Canaries, canaryTarget } from '../support/canaries.ts';
+import { installFixtureCrds } from '../support/fixture-crds.ts';
+import { applyYaml } from '../support/kube.ts';
+import { useRolloutSuite } from '../support/rollout-suite.ts';
+
+// Installed before the suite's controller starts watching their kinds.
+before(() => installFixtureCrds(['smi-trafficsplits.yaml']));
+
+interface TrafficSplit { metadata: { ownerReferences?: { kind: string }[] }; spec: { service: string; backends: { service: string; weight: string | number }[] } }
+
+describe('Canary providers checked on their objects', () => {
+  const suite = useRolloutSuite('canary-prov', { dumpKinds: [['aviary.dev/v1alpha1', 'Canary'], ['split.smi-spec.io/v1alpha1', 'TrafficSplit']] });
+  const { ns } = suite;
+  const canaries = new Canaries(ns);
+  const split = async (name: string): Promise<TrafficSplit | undefined> => {
+    try {
+      return (await canaries.objects.getNamespacedCustomObject({ group: 'split.smi-spec.io', version: 'v1alpha1', namespace: ns.name, plural: 'trafficsplits', name })) as TrafficSplit;
+    } catch {
+      return undefined;
+    }
+  };
+  const weights = (ts: TrafficSplit | undefined): Record<string, number> => Object.fromEntries((ts?.spec.backends ?? []).map((b) => [b.service, Number(b.weight)]));
+
+  it('linkerd: a TrafficSplit named after the apex weights canary and primary step by step, back to the primary on promotion', async () => {
+    await applyYaml(ns.kc, `${canaryTarget('web')}
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Canary
+metadata: { name: web }
+spec:
+  provider: linkerd
+  targetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+  service: { port: 80, targetPort: 8080 }
+  analysis:
+    interval: 10s
+    stepWeight: 40
+    maxWeight: 80
+`, ns.name);
+    await canaries.waitForPhase('web', 'Initialized');
+    const initial = await split('web');
+    assert.equal(initial?.spec.service, 'web');
+    assert.equal(initial.metadata.ownerReferences?.[0]?.kind, 'Canary');
+    assert.deepEqual(weights(initial), { 'web-canary': 0, 'web-primary': 100 });
+    await canaries.setImage('web', 'lab/echo:v2');
+    await canaries.waitFor('web', 'weight 40', (c) => c.status?.canaryWeight === 40);
+    await ns.waitFor('the split at 40', async () => (weights(await split('web'))['web-canary'] === 40 ? true : undefined));
+    assert.deepEqual(weights(await split('web')), { 'web-canary': 40, 'web-primary': 60 });
+    await canaries.waitForPhase('web', 'Succeeded');
+    assert.deepEqual(weights(await split('web')), { 'web-canary': 0, 'web-primary': 100 });
+    await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'web' });
+    await ns.waitFor('the TrafficSplit to go with the Canary', async () => ((await split('web')) === undefined ? true : undefined));
+  });
+});
