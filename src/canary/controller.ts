@@ -22,6 +22,7 @@ import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
 import { CanaryMetrics } from './metrics.ts';
+import { istioApiVersion } from './istio-route.ts';
 import { smiProviders, trafficSplitApiVersion } from './smi-split.ts';
 import { traefikServiceApiVersion } from './traefik-service.ts';
 import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
@@ -44,7 +45,7 @@ export interface CanaryControllerOptions {
 }
 
 /** Providers whose routing Aviary writes for Canaries today; the others are refused with a condition naming spec.provider. */
-const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik', ...smiProviders];
+const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik', 'istio', ...smiProviders];
 
 interface CanaryInformers {
   canaries: Informer<Canary>;
@@ -54,9 +55,8 @@ interface CanaryInformers {
   configMaps: Informer<ConfigMap>;
   secrets: Informer<Secret>;
   autoscalers: Informer<HorizontalPodAutoscaler>;
-  routes: Informer;
-  traefikServices: Informer;
-  trafficSplits: Informer;
+  /** The providers' routing objects, by kind (HTTPRoute, TraefikService, TrafficSplit, VirtualService, DestinationRule). */
+  routes: ReadonlyMap<string, Informer>;
   templates: Informer<MetricTemplate>;
   alertProviders: Informer<AlertProvider>;
 }
@@ -73,11 +73,14 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     configMaps: factory.informer<ConfigMap>({ resource: { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps' }, transform: withoutLastApplied, ...scope }),
     secrets: factory.informer<Secret>({ resource: { apiVersion: 'v1', kind: 'Secret', plural: 'secrets' }, transform: withoutLastApplied, ...scope }),
     autoscalers: factory.informer<HorizontalPodAutoscaler>({ resource: { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers' }, ...scope }),
-    // The same informer the Gateway API router reads (absent CRDs count as empty and are listed again later).
-    routes: factory.informer<KubeObject>({ resource: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', plural: 'httproutes' }, absentRetryMs: 30_000, ...scope }),
-    // The same informer the Traefik router reads.
-    traefikServices: factory.informer<KubeObject>({ resource: { apiVersion: traefikServiceApiVersion, kind: 'TraefikService', plural: 'traefikservices' }, absentRetryMs: 30_000, ...scope }),
-    trafficSplits: factory.informer<KubeObject>({ resource: { apiVersion: trafficSplitApiVersion, kind: 'TrafficSplit', plural: 'trafficsplits' }, absentRetryMs: 30_000, ...scope }),
+    // The same informers the traffic routers read (absent CRDs count as empty and are listed again later).
+    routes: new Map([
+      ['HTTPRoute', 'gateway.networking.k8s.io/v1', 'httproutes'],
+      ['TraefikService', traefikServiceApiVersion, 'traefikservices'],
+      ['TrafficSplit', trafficSplitApiVersion, 'trafficsplits'],
+      ['VirtualService', istioApiVersion, 'virtualservices'],
+      ['DestinationRule', istioApiVersion, 'destinationrules'],
+    ].map(([kind = '', apiVersion = '', plural = '']) => [kind, factory.informer<KubeObject>({ resource: { apiVersion, kind, plural }, absentRetryMs: 30_000, ...scope })])),
     templates: factory.informer<MetricTemplate>({ resource: { apiVersion, kind: 'MetricTemplate', plural: 'metrictemplates' }, ...scope }),
     alertProviders: factory.informer<AlertProvider>({ resource: { apiVersion, kind: 'AlertProvider', plural: 'alertproviders' }, ...scope }),
   };
@@ -98,13 +101,12 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     const target = reconciler.targetOf(c);
     return target !== undefined && configReferences(target.spec?.template.spec)[kind].has(name);
   };
-  return controller
+  controller
     .watches(informers.deployments, related(targets('Deployment')))
     .watches(informers.daemonSets, related(targets('DaemonSet')))
-    .watches(informers.services, related(() => false))
-    .watches(informers.routes, related(() => false))
-    .watches(informers.traefikServices, related(() => false))
-    .watches(informers.trafficSplits, related(() => false))
+    .watches(informers.services, related(() => false));
+  for (const routes of informers.routes.values()) controller.watches(routes, related(() => false));
+  return controller
     .watches(informers.configMaps, related(tracksConfig('configmap')))
     .watches(informers.secrets, related(tracksConfig('secret')))
     .watches(informers.autoscalers, related((c, name) => c.spec.autoscalerRef?.name === name))
@@ -152,7 +154,7 @@ class CanaryReconciler implements Reconciler {
 
     const problems = canaryIssues(canary, provider).map((i) => `${i.field}: ${i.message}`);
     if (problems.length === 0 && !routedProviders.includes(provider)) {
-      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, linkerd and smi:v1alpha1 are)`);
+      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, istio, linkerd and smi:v1alpha1 are)`);
     }
     const target = this.targetOf(cached);
     if (problems.length === 0 && target === undefined) problems.push(`spec.targetRef: ${canary.spec.targetRef.kind} ${canary.metadata.namespace ?? ''}/${canary.spec.targetRef.name} not found`);
@@ -195,9 +197,7 @@ class CanaryReconciler implements Reconciler {
       })),
       autoscaler,
       primaryAutoscaler: autoscalerName === undefined ? undefined : this.#informers.autoscalers.getByName(namespace, primaryName(autoscalerName)),
-      route: provider.startsWith('gatewayapi') ? this.#informers.routes.getByName(namespace, apex)
-        : provider === 'traefik' ? this.#informers.traefikServices.getByName(namespace, apex)
-          : smiProviders.includes(provider) ? this.#informers.trafficSplits.getByName(namespace, apex) : undefined,
+      routeObject: (kind, name) => this.#informers.routes.get(kind)?.getByName(namespace, name),
     };
 
     const thresholds = readyThresholds(canary);

@@ -12,6 +12,7 @@ import type { ObjectWrite, WriteTarget } from '../traffic/writes.ts';
 import type { CanaryRoutes } from './analysis-settings.ts';
 import { primaryConfigMap, primarySecret, withPrimaryConfigs, type TrackedConfigs } from './config-tracking.ts';
 import { canaryHttpRoute } from './gateway-route.ts';
+import { canaryIstioObjects } from './istio-route.ts';
 import { canaryTrafficSplit, smiProviders } from './smi-split.ts';
 import { canaryTraefikService } from './traefik-service.ts';
 import type { CanaryPassPlan } from './plan.ts';
@@ -34,8 +35,8 @@ export interface ObservedCanaryObjects {
   /** The target's autoscaler (spec.autoscalerRef) and its `-primary` copy. */
   autoscaler?: DeepReadonly<HorizontalPodAutoscaler> | undefined;
   primaryAutoscaler?: DeepReadonly<HorizontalPodAutoscaler> | undefined;
-  /** The provider's route object (the Gateway API HTTPRoute named after the apex Service). */
-  route?: DeepReadonly<KubeObject> | undefined;
+  /** The provider's routing objects as observed, by kind and name (an HTTPRoute, a TraefikService, ...). */
+  routeObject?: ((kind: string, name: string) => DeepReadonly<KubeObject> | undefined) | undefined;
 }
 
 /**
@@ -55,7 +56,7 @@ export function covers(observed: unknown, desired: unknown): boolean {
 }
 
 const plurals: Readonly<Record<string, string>> = {
-  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices', TrafficSplit: 'trafficsplits',
+  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices', TrafficSplit: 'trafficsplits', VirtualService: 'virtualservices', DestinationRule: 'destinationrules',
   HorizontalPodAutoscaler: 'horizontalpodautoscalers', HTTPRoute: 'httproutes',
 };
 
@@ -166,12 +167,13 @@ export function releasedApexService(canary: DeepReadonly<Canary>, label: Selecto
   return [{ type: 'apply', target: targetOf(released), object: released, fieldManager: canaryFieldManager }];
 }
 
-/** The provider's route for this pass's routing; providers without one of their own (kubernetes) write none. */
-export function desiredRoute(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes): KubeObject | undefined {
-  if (provider.startsWith('gatewayapi')) return canaryHttpRoute(canary, routes);
-  if (provider === 'traefik') return canaryTraefikService(canary, routes);
-  if (smiProviders.includes(provider)) return canaryTrafficSplit(canary, routes);
-  return undefined;
+/** The provider's routing objects for this pass's routing; providers without their own (kubernetes) write none. */
+export function desiredRoutes(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes): KubeObject[] {
+  if (provider.startsWith('gatewayapi')) return [canaryHttpRoute(canary, routes)];
+  if (provider === 'traefik') return [canaryTraefikService(canary, routes)];
+  if (smiProviders.includes(provider)) return [canaryTrafficSplit(canary, routes)];
+  if (provider === 'istio') return canaryIstioObjects(canary, routes);
+  return [];
 }
 
 /**
@@ -208,8 +210,9 @@ export function canaryWrites(
     writes.push(...applyIfChanged(desiredPrimaryAutoscaler(canary, objects.autoscaler), objects.primaryAutoscaler));
   }
   if (plan.routes !== undefined) {
-    const route = desiredRoute(canary, provider, plan.routes);
-    if (route !== undefined) writes.push(...applyIfChanged(route, objects.route));
+    for (const route of desiredRoutes(canary, provider, plan.routes)) {
+      writes.push(...applyIfChanged(route, objects.routeObject?.(route.kind ?? '', route.metadata?.name ?? '')));
+    }
   }
   for (const action of plan.actions) {
     if (action.type === 'scaleTarget') writes.push(...scaleTarget(objects, action.to));

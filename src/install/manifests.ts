@@ -122,6 +122,7 @@ function canaryRules(apiGroups: readonly string[]): PolicyRule[] {
     { apiGroups: ['gateway.networking.k8s.io'], resources: ['httproutes'], verbs: ['create', 'patch'] },
     { apiGroups: ['traefik.io'], resources: ['traefikservices'], verbs: ['create', 'patch'] },
     { apiGroups: ['split.smi-spec.io'], resources: ['trafficsplits'], verbs: ['create', 'patch'] },
+    { apiGroups: ['networking.istio.io'], resources: ['virtualservices', 'destinationrules'], verbs: ['create', 'patch'] },
   ];
 }
 

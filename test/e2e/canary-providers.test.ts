@@ -1,5 +1,5 @@
 /**
- * Canary providers whose data plane cannot run here (linkerd / SMI): the provider's CRD is installed, the real
+ * Canary providers whose data plane cannot run here (linkerd / SMI, Istio): the provider's CRD is installed, the real
  * controller releases a Canary through it, and the generated object is checked at each weight, at promotion and
  * after the Canary is deleted.
  */
@@ -11,21 +11,22 @@ import { applyYaml } from '../support/kube.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 
 // Installed before the suite's controller starts watching their kinds.
-before(() => installFixtureCrds(['smi-trafficsplits.yaml']));
+before(() => installFixtureCrds(['smi-trafficsplits.yaml', 'istio-virtualservices.yaml', 'istio-destinationrules.yaml']));
 
 interface TrafficSplit { metadata: { ownerReferences?: { kind: string }[] }; spec: { service: string; backends: { service: string; weight: string | number }[] } }
 
 describe('Canary providers checked on their objects', () => {
-  const suite = useRolloutSuite('canary-prov', { dumpKinds: [['aviary.dev/v1alpha1', 'Canary'], ['split.smi-spec.io/v1alpha1', 'TrafficSplit']] });
+  const suite = useRolloutSuite('canary-prov', { dumpKinds: [['aviary.dev/v1alpha1', 'Canary'], ['split.smi-spec.io/v1alpha1', 'TrafficSplit'], ['networking.istio.io/v1beta1', 'VirtualService'], ['networking.istio.io/v1beta1', 'DestinationRule']] });
   const { ns } = suite;
   const canaries = new Canaries(ns);
-  const split = async (name: string): Promise<TrafficSplit | undefined> => {
+  const custom = async <T>(group: string, version: string, plural: string, name: string): Promise<T | undefined> => {
     try {
-      return (await canaries.objects.getNamespacedCustomObject({ group: 'split.smi-spec.io', version: 'v1alpha1', namespace: ns.name, plural: 'trafficsplits', name })) as TrafficSplit;
+      return (await canaries.objects.getNamespacedCustomObject({ group, version, namespace: ns.name, plural, name })) as T;
     } catch {
       return undefined;
     }
   };
+  const split = (name: string): Promise<TrafficSplit | undefined> => custom<TrafficSplit>('split.smi-spec.io', 'v1alpha1', 'trafficsplits', name);
   const weights = (ts: TrafficSplit | undefined): Record<string, number> => Object.fromEntries((ts?.spec.backends ?? []).map((b) => [b.service, Number(b.weight)]));
 
   it('linkerd: a TrafficSplit named after the apex weights canary and primary step by step, back to the primary on promotion', async () => {
@@ -56,5 +57,45 @@ spec:
     assert.deepEqual(weights(await split('web')), { 'web-canary': 0, 'web-primary': 100 });
     await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'web' });
     await ns.waitFor('the TrafficSplit to go with the Canary', async () => ((await split('web')) === undefined ? true : undefined));
+  });
+
+  it('istio: DestinationRules for primary and canary, a VirtualService on the gateway weighting them at each step, removed with the Canary', async () => {
+    interface VirtualService { spec: { hosts: string[]; gateways: string[]; http: { route: { destination: { host: string }; weight: number }[] }[] } }
+    const vs = (): Promise<VirtualService | undefined> => custom<VirtualService>('networking.istio.io', 'v1beta1', 'virtualservices', 'mesh');
+    const routeWeights = (v: VirtualService | undefined): Record<string, number> => Object.fromEntries((v?.spec.http[0]?.route ?? []).map((r) => [r.destination.host, r.weight]));
+    await applyYaml(ns.kc, `${canaryTarget('mesh')}
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Canary
+metadata: { name: mesh }
+spec:
+  provider: istio
+  targetRef: { apiVersion: apps/v1, kind: Deployment, name: mesh }
+  service:
+    port: 80
+    targetPort: 8080
+    hosts: [mesh.example.com]
+    gateways: [public/gateway]
+    trafficPolicy: { tls: { mode: ISTIO_MUTUAL } }
+  analysis:
+    interval: 10s
+    stepWeight: 50
+    maxWeight: 50
+`, ns.name);
+    await canaries.waitForPhase('mesh', 'Initialized');
+    const initial = await vs();
+    assert.deepEqual([initial?.spec.hosts, initial?.spec.gateways], [['mesh.example.com', 'mesh'], ['public/gateway']]);
+    assert.deepEqual(routeWeights(initial), { 'mesh-primary': 100, 'mesh-canary': 0 });
+    for (const host of ['mesh-primary', 'mesh-canary']) {
+      const rule = await custom<{ spec: { host: string; trafficPolicy?: unknown } }>('networking.istio.io', 'v1beta1', 'destinationrules', host);
+      assert.deepEqual(rule?.spec, { host, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } });
+    }
+    await canaries.setImage('mesh', 'lab/echo:v2');
+    await ns.waitFor('the VirtualService at 50', async () => (routeWeights(await vs())['mesh-canary'] === 50 ? true : undefined));
+    assert.deepEqual(routeWeights(await vs()), { 'mesh-primary': 50, 'mesh-canary': 50 });
+    await canaries.waitForPhase('mesh', 'Succeeded');
+    assert.deepEqual(routeWeights(await vs()), { 'mesh-primary': 100, 'mesh-canary': 0 });
+    await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'mesh' });
+    await ns.waitFor('the VirtualService to go with the Canary', async () => ((await vs()) === undefined ? true : undefined));
   });
 });
