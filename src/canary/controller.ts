@@ -16,13 +16,14 @@ import { OwnWrites } from '../runtime/own-writes.ts';
 import { done, type ReconcileResult, type Reconciler } from '../runtime/reconcile.ts';
 import { deploymentInformer } from '../rollout/workload-deployment.ts';
 import { serviceInformer } from '../traffic/service-selector.ts';
-import { analysisIntervalMs, progressDeadlineSeconds, readyThresholds } from './analysis-settings.ts';
+import { analysisIntervalMs, progressDeadlineSeconds, readyThresholds, totalWeight } from './analysis-settings.ts';
 import { callHooks, rollbackRequested, runAnalysis, type AnalysisOutcome } from './checks.ts';
 import { configReferences, trackConfigs } from './config-tracking.ts';
 import { canaryWrites, type ObservedCanaryObjects, type TargetWorkload } from './desired.ts';
 import { CanaryExecutor } from './executor.ts';
 import { CanaryMetrics } from './metrics.ts';
 import { istioApiVersion } from './istio-route.ts';
+import { canaryIngress, ingressApiVersion } from './nginx-ingress.ts';
 import { smiProviders, trafficSplitApiVersion } from './smi-split.ts';
 import { traefikServiceApiVersion } from './traefik-service.ts';
 import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
@@ -45,7 +46,7 @@ export interface CanaryControllerOptions {
 }
 
 /** Providers whose routing Aviary writes for Canaries today; the others are refused with a condition naming spec.provider. */
-const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik', 'istio', ...smiProviders];
+const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik', 'istio', 'nginx', ...smiProviders];
 
 interface CanaryInformers {
   canaries: Informer<Canary>;
@@ -80,6 +81,7 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
       ['TrafficSplit', trafficSplitApiVersion, 'trafficsplits'],
       ['VirtualService', istioApiVersion, 'virtualservices'],
       ['DestinationRule', istioApiVersion, 'destinationrules'],
+      ['Ingress', ingressApiVersion, 'ingresses'],
     ].map(([kind = '', apiVersion = '', plural = '']) => [kind, factory.informer<KubeObject>({ resource: { apiVersion, kind, plural }, absentRetryMs: 30_000, ...scope })])),
     templates: factory.informer<MetricTemplate>({ resource: { apiVersion, kind: 'MetricTemplate', plural: 'metrictemplates' }, ...scope }),
     alertProviders: factory.informer<AlertProvider>({ resource: { apiVersion, kind: 'AlertProvider', plural: 'alertproviders' }, ...scope }),
@@ -105,7 +107,8 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     .watches(informers.deployments, related(targets('Deployment')))
     .watches(informers.daemonSets, related(targets('DaemonSet')))
     .watches(informers.services, related(() => false));
-  for (const routes of informers.routes.values()) controller.watches(routes, related(() => false));
+  // Routing objects are the Canary's own, except the users' Ingress of the nginx provider, which it refers to.
+  for (const [kind, routes] of informers.routes) controller.watches(routes, related(kind === 'Ingress' ? (c, name) => c.spec.ingressRef?.name === name : () => false));
   return controller
     .watches(informers.configMaps, related(tracksConfig('configmap')))
     .watches(informers.secrets, related(tracksConfig('secret')))
@@ -154,7 +157,7 @@ class CanaryReconciler implements Reconciler {
 
     const problems = canaryIssues(canary, provider).map((i) => `${i.field}: ${i.message}`);
     if (problems.length === 0 && !routedProviders.includes(provider)) {
-      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, istio, linkerd and smi:v1alpha1 are)`);
+      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, istio, nginx, linkerd and smi:v1alpha1 are)`);
     }
     const target = this.targetOf(cached);
     if (problems.length === 0 && target === undefined) problems.push(`spec.targetRef: ${canary.spec.targetRef.kind} ${canary.metadata.namespace ?? ''}/${canary.spec.targetRef.name} not found`);
@@ -168,6 +171,12 @@ class CanaryReconciler implements Reconciler {
     if (tracked !== undefined && tracked.missing.length > 0) problems.push(`spec.targetRef: ${canary.spec.targetRef.name} references ${tracked.missing.join(', ')}, which does not exist`);
     const autoscalerName = canary.spec.autoscalerRef?.name;
     const autoscaler = autoscalerName === undefined ? undefined : this.#informers.autoscalers.getByName(canary.metadata.namespace, autoscalerName);
+    const ingressName = canary.spec.ingressRef?.name;
+    if (problems.length === 0 && provider === 'nginx' && ingressName !== undefined) {
+      const users = this.#informers.routes.get('Ingress')?.getByName(canary.metadata.namespace, ingressName);
+      const copy = users === undefined ? { problem: `spec.ingressRef: Ingress ${canary.metadata.namespace ?? ''}/${ingressName} not found` } : canaryIngress(canary, users, { primaryWeight: totalWeight, canaryWeight: 0, mirrored: false });
+      if ('problem' in copy) problems.push(copy.problem);
+    }
     if (autoscalerName !== undefined && autoscaler === undefined) problems.push(`spec.autoscalerRef: HorizontalPodAutoscaler ${canary.metadata.namespace ?? ''}/${autoscalerName} not found`);
     if (problems.length > 0 || target === undefined || label === undefined || isProblem(label) || tracked === undefined) {
       const outcome = await this.#executor.hold(canary, problems.join('; '), invalidStatus(canary, problems.join('; '), now.toISOString()), signal);

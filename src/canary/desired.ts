@@ -13,6 +13,7 @@ import type { CanaryRoutes } from './analysis-settings.ts';
 import { primaryConfigMap, primarySecret, withPrimaryConfigs, type TrackedConfigs } from './config-tracking.ts';
 import { canaryHttpRoute } from './gateway-route.ts';
 import { canaryIstioObjects } from './istio-route.ts';
+import { canaryIngress } from './nginx-ingress.ts';
 import { canaryTrafficSplit, smiProviders } from './smi-split.ts';
 import { canaryTraefikService } from './traefik-service.ts';
 import type { CanaryPassPlan } from './plan.ts';
@@ -56,7 +57,7 @@ export function covers(observed: unknown, desired: unknown): boolean {
 }
 
 const plurals: Readonly<Record<string, string>> = {
-  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices', TrafficSplit: 'trafficsplits', VirtualService: 'virtualservices', DestinationRule: 'destinationrules',
+  Deployment: 'deployments', DaemonSet: 'daemonsets', Service: 'services', ConfigMap: 'configmaps', Secret: 'secrets', TraefikService: 'traefikservices', TrafficSplit: 'trafficsplits', VirtualService: 'virtualservices', DestinationRule: 'destinationrules', Ingress: 'ingresses',
   HorizontalPodAutoscaler: 'horizontalpodautoscalers', HTTPRoute: 'httproutes',
 };
 
@@ -168,11 +169,17 @@ export function releasedApexService(canary: DeepReadonly<Canary>, label: Selecto
 }
 
 /** The provider's routing objects for this pass's routing; providers without their own (kubernetes) write none. */
-export function desiredRoutes(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes): KubeObject[] {
+export function desiredRoutes(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes, observed?: ObservedCanaryObjects['routeObject']): KubeObject[] {
   if (provider.startsWith('gatewayapi')) return [canaryHttpRoute(canary, routes)];
   if (provider === 'traefik') return [canaryTraefikService(canary, routes)];
   if (smiProviders.includes(provider)) return [canaryTrafficSplit(canary, routes)];
   if (provider === 'istio') return canaryIstioObjects(canary, routes);
+  if (provider === 'nginx') {
+    // The users' Ingress is copied; without it (or its apex backend) the controller holds the Canary, naming it.
+    const users = observed?.('Ingress', canary.spec.ingressRef?.name ?? '');
+    const copy = users === undefined ? undefined : canaryIngress(canary, users, routes);
+    return copy === undefined || 'problem' in copy ? [] : [copy];
+  }
   return [];
 }
 
@@ -210,7 +217,7 @@ export function canaryWrites(
     writes.push(...applyIfChanged(desiredPrimaryAutoscaler(canary, objects.autoscaler), objects.primaryAutoscaler));
   }
   if (plan.routes !== undefined) {
-    for (const route of desiredRoutes(canary, provider, plan.routes)) {
+    for (const route of desiredRoutes(canary, provider, plan.routes, objects.routeObject)) {
       writes.push(...applyIfChanged(route, objects.routeObject?.(route.kind ?? '', route.metadata?.name ?? '')));
     }
   }

@@ -1,10 +1,11 @@
 /**
- * Canary providers whose data plane cannot run here (linkerd / SMI, Istio): the provider's CRD is installed, the real
+ * Canary providers whose data plane cannot run here (linkerd / SMI, Istio, NGINX): the provider's CRD is installed, the real
  * controller releases a Canary through it, and the generated object is checked at each weight, at promotion and
  * after the Canary is deleted.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { NetworkingV1Api } from '@kubernetes/client-node';
 import { Canaries, canaryTarget } from '../support/canaries.ts';
 import { installFixtureCrds } from '../support/fixture-crds.ts';
 import { applyYaml } from '../support/kube.ts';
@@ -97,5 +98,51 @@ spec:
     assert.deepEqual(routeWeights(await vs()), { 'mesh-primary': 100, 'mesh-canary': 0 });
     await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'mesh' });
     await ns.waitFor('the VirtualService to go with the Canary', async () => ((await vs()) === undefined ? true : undefined));
+  });
+
+  it('nginx: waits for its Ingress (naming spec.ingressRef), then a canary Ingress carries the weight as NGINX annotations', async () => {
+    interface Ingress { metadata: { annotations?: Record<string, string> }; spec: { rules: { http: { paths: { backend: { service: { name: string } } }[] } }[] } }
+    const networking = ns.kc.makeApiClient(NetworkingV1Api);
+    const canaryIngress = async (): Promise<Ingress | undefined> => {
+      try {
+        return (await networking.readNamespacedIngress({ name: 'edge-canary', namespace: ns.name })) as unknown as Ingress;
+      } catch {
+        return undefined;
+      }
+    };
+    await applyYaml(ns.kc, `${canaryTarget('edge')}
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Canary
+metadata: { name: edge }
+spec:
+  provider: nginx
+  targetRef: { apiVersion: apps/v1, kind: Deployment, name: edge }
+  ingressRef: { apiVersion: networking.k8s.io/v1, kind: Ingress, name: edge }
+  service: { port: 80, targetPort: 8080 }
+  analysis:
+    interval: 10s
+    stepWeight: 50
+    maxWeight: 50
+`, ns.name);
+    const held = await canaries.waitFor('edge', 'the Invalid condition', (c) => c.status?.conditions?.some((x) => x.type === 'Invalid') === true);
+    assert.match(held.status?.conditions?.find((c) => c.type === 'Invalid')?.message ?? '', /^spec\.ingressRef: Ingress .*\/edge not found/);
+    await applyYaml(ns.kc, `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: edge, annotations: { kubernetes.io/ingress.class: nginx } }
+spec:
+  rules: [{ host: edge.example.com, http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: edge, port: { number: 80 } } } }] } }]
+`, ns.name);
+    await canaries.waitForPhase('edge', 'Initialized');
+    const initial = await canaryIngress();
+    assert.equal(initial?.spec.rules[0]?.http.paths[0]?.backend.service.name, 'edge-canary');
+    assert.deepEqual(initial.metadata.annotations, { 'kubernetes.io/ingress.class': 'nginx', 'nginx.ingress.kubernetes.io/canary': 'true', 'nginx.ingress.kubernetes.io/canary-weight': '0' });
+    await canaries.setImage('edge', 'lab/echo:v2');
+    await ns.waitFor('the canary Ingress at 50', async () => ((await canaryIngress())?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'] === '50' ? true : undefined));
+    await canaries.waitForPhase('edge', 'Succeeded');
+    assert.equal((await canaryIngress())?.metadata.annotations?.['nginx.ingress.kubernetes.io/canary-weight'], '0');
+    const users = await networking.readNamespacedIngress({ name: 'edge', namespace: ns.name });
+    assert.equal(users.spec?.rules?.[0]?.http?.paths[0]?.backend.service?.name, 'edge', 'the users\' Ingress is left as it is');
   });
 });
