@@ -24,7 +24,7 @@ import { CanaryExecutor } from './executor.ts';
 import { CanaryMetrics } from './metrics.ts';
 import { istioApiVersion } from './istio-route.ts';
 import { canaryIngress, ingressApiVersion } from './nginx-ingress.ts';
-import { smiProviders, trafficSplitApiVersion } from './smi-split.ts';
+import { smiProviders, trafficSplitApiVersions } from './smi-split.ts';
 import { traefikServiceApiVersion } from './traefik-service.ts';
 import { canaryFinalizer, finalizerDecision } from './finalizer.ts';
 import { planCanaryPass, type CanaryPassInput, type CanaryPassPlan } from './plan.ts';
@@ -48,6 +48,8 @@ export interface CanaryControllerOptions {
 /** Providers whose routing Aviary writes for Canaries today; the others are refused with a condition naming spec.provider. */
 const routedProviders: readonly string[] = ['kubernetes', 'gatewayapi:v1', 'gatewayapi:v1beta1', 'traefik', 'istio', 'nginx', ...smiProviders];
 
+const routeKey = (apiVersion: string, kind: string): string => `${apiVersion} ${kind}`;
+
 interface CanaryInformers {
   canaries: Informer<Canary>;
   deployments: Informer<Deployment>;
@@ -56,7 +58,7 @@ interface CanaryInformers {
   configMaps: Informer<ConfigMap>;
   secrets: Informer<Secret>;
   autoscalers: Informer<HorizontalPodAutoscaler>;
-  /** The providers' routing objects, by kind (HTTPRoute, TraefikService, TrafficSplit, VirtualService, DestinationRule). */
+  /** The providers' routing objects, by `apiVersion kind` (HTTPRoute, TraefikService, TrafficSplit, VirtualService, ...). */
   routes: ReadonlyMap<string, Informer>;
   templates: Informer<MetricTemplate>;
   alertProviders: Informer<AlertProvider>;
@@ -78,11 +80,11 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     routes: new Map([
       ['HTTPRoute', 'gateway.networking.k8s.io/v1', 'httproutes'],
       ['TraefikService', traefikServiceApiVersion, 'traefikservices'],
-      ['TrafficSplit', trafficSplitApiVersion, 'trafficsplits'],
+      ...trafficSplitApiVersions.map((apiVersion) => ['TrafficSplit', apiVersion, 'trafficsplits']),
       ['VirtualService', istioApiVersion, 'virtualservices'],
       ['DestinationRule', istioApiVersion, 'destinationrules'],
       ['Ingress', ingressApiVersion, 'ingresses'],
-    ].map(([kind = '', apiVersion = '', plural = '']) => [kind, factory.informer<KubeObject>({ resource: { apiVersion, kind, plural }, absentRetryMs: 30_000, ...scope })])),
+    ].map(([kind = '', apiVersion = '', plural = '']) => [routeKey(apiVersion, kind), factory.informer<KubeObject>({ resource: { apiVersion, kind, plural }, absentRetryMs: 30_000, ...scope })])),
     templates: factory.informer<MetricTemplate>({ resource: { apiVersion, kind: 'MetricTemplate', plural: 'metrictemplates' }, ...scope }),
     alertProviders: factory.informer<AlertProvider>({ resource: { apiVersion, kind: 'AlertProvider', plural: 'alertproviders' }, ...scope }),
   };
@@ -108,7 +110,7 @@ export function canaryController(manager: Manager, options: CanaryControllerOpti
     .watches(informers.daemonSets, related(targets('DaemonSet')))
     .watches(informers.services, related(() => false));
   // Routing objects are the Canary's own, except the users' Ingress of the nginx provider, which it refers to.
-  for (const [kind, routes] of informers.routes) controller.watches(routes, related(kind === 'Ingress' ? (c, name) => c.spec.ingressRef?.name === name : () => false));
+  for (const [key, routes] of informers.routes) controller.watches(routes, related(key === routeKey(ingressApiVersion, 'Ingress') ? (c, name) => c.spec.ingressRef?.name === name : () => false));
   return controller
     .watches(informers.configMaps, related(tracksConfig('configmap')))
     .watches(informers.secrets, related(tracksConfig('secret')))
@@ -157,7 +159,7 @@ class CanaryReconciler implements Reconciler {
 
     const problems = canaryIssues(canary, provider).map((i) => `${i.field}: ${i.message}`);
     if (problems.length === 0 && !routedProviders.includes(provider)) {
-      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, istio, nginx, linkerd and smi:v1alpha1 are)`);
+      problems.push(`spec.provider: the ${provider} provider is not routed by Aviary's Canary controller yet (kubernetes, gatewayapi:v1, gatewayapi:v1beta1, traefik, istio, nginx, linkerd, osm and smi:v1alpha1/v1alpha2/v1alpha3 are)`);
     }
     const target = this.targetOf(cached);
     if (problems.length === 0 && target === undefined) problems.push(`spec.targetRef: ${canary.spec.targetRef.kind} ${canary.metadata.namespace ?? ''}/${canary.spec.targetRef.name} not found`);
@@ -173,7 +175,7 @@ class CanaryReconciler implements Reconciler {
     const autoscaler = autoscalerName === undefined ? undefined : this.#informers.autoscalers.getByName(canary.metadata.namespace, autoscalerName);
     const ingressName = canary.spec.ingressRef?.name;
     if (problems.length === 0 && provider === 'nginx' && ingressName !== undefined) {
-      const users = this.#informers.routes.get('Ingress')?.getByName(canary.metadata.namespace, ingressName);
+      const users = this.#informers.routes.get(routeKey(ingressApiVersion, 'Ingress'))?.getByName(canary.metadata.namespace, ingressName);
       const copy = users === undefined ? { problem: `spec.ingressRef: Ingress ${canary.metadata.namespace ?? ''}/${ingressName} not found` } : canaryIngress(canary, users, { primaryWeight: totalWeight, canaryWeight: 0, mirrored: false });
       if ('problem' in copy) problems.push(copy.problem);
     }
@@ -206,7 +208,7 @@ class CanaryReconciler implements Reconciler {
       })),
       autoscaler,
       primaryAutoscaler: autoscalerName === undefined ? undefined : this.#informers.autoscalers.getByName(namespace, primaryName(autoscalerName)),
-      routeObject: (kind, name) => this.#informers.routes.get(kind)?.getByName(namespace, name),
+      routeObject: (apiVersion, kind, name) => this.#informers.routes.get(routeKey(apiVersion, kind))?.getByName(namespace, name),
     };
 
     const thresholds = readyThresholds(canary);

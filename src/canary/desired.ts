@@ -13,7 +13,7 @@ import type { CanaryRoutes } from './analysis-settings.ts';
 import { primaryConfigMap, primarySecret, withPrimaryConfigs, type TrackedConfigs } from './config-tracking.ts';
 import { canaryHttpRoute } from './gateway-route.ts';
 import { canaryIstioObjects } from './istio-route.ts';
-import { canaryIngress } from './nginx-ingress.ts';
+import { canaryIngress, ingressApiVersion } from './nginx-ingress.ts';
 import { canaryTrafficSplit, smiProviders } from './smi-split.ts';
 import { canaryTraefikService } from './traefik-service.ts';
 import type { CanaryPassPlan } from './plan.ts';
@@ -37,7 +37,7 @@ export interface ObservedCanaryObjects {
   autoscaler?: DeepReadonly<HorizontalPodAutoscaler> | undefined;
   primaryAutoscaler?: DeepReadonly<HorizontalPodAutoscaler> | undefined;
   /** The provider's routing objects as observed, by kind and name (an HTTPRoute, a TraefikService, ...). */
-  routeObject?: ((kind: string, name: string) => DeepReadonly<KubeObject> | undefined) | undefined;
+  routeObject?: ((apiVersion: string, kind: string, name: string) => DeepReadonly<KubeObject> | undefined) | undefined;
 }
 
 /**
@@ -172,11 +172,11 @@ export function releasedApexService(canary: DeepReadonly<Canary>, label: Selecto
 export function desiredRoutes(canary: DeepReadonly<Canary>, provider: string, routes: CanaryRoutes, observed?: ObservedCanaryObjects['routeObject']): KubeObject[] {
   if (provider.startsWith('gatewayapi')) return [canaryHttpRoute(canary, routes)];
   if (provider === 'traefik') return [canaryTraefikService(canary, routes)];
-  if (smiProviders.includes(provider)) return [canaryTrafficSplit(canary, routes)];
+  if (smiProviders.includes(provider)) return [canaryTrafficSplit(canary, provider, routes)];
   if (provider === 'istio') return canaryIstioObjects(canary, routes);
   if (provider === 'nginx') {
     // The users' Ingress is copied; without it (or its apex backend) the controller holds the Canary, naming it.
-    const users = observed?.('Ingress', canary.spec.ingressRef?.name ?? '');
+    const users = observed?.(ingressApiVersion, 'Ingress', canary.spec.ingressRef?.name ?? '');
     const copy = users === undefined ? undefined : canaryIngress(canary, users, routes);
     return copy === undefined || 'problem' in copy ? [] : [copy];
   }
@@ -218,7 +218,7 @@ export function canaryWrites(
   }
   if (plan.routes !== undefined) {
     for (const route of desiredRoutes(canary, provider, plan.routes, objects.routeObject)) {
-      writes.push(...applyIfChanged(route, objects.routeObject?.(route.kind ?? '', route.metadata?.name ?? '')));
+      writes.push(...applyIfChanged(route, objects.routeObject?.(route.apiVersion ?? '', route.kind ?? '', route.metadata?.name ?? '')));
     }
   }
   for (const action of plan.actions) {

@@ -1,5 +1,5 @@
 /**
- * Canary providers whose data plane cannot run here (linkerd / SMI, Istio, NGINX): the provider's CRD is installed, the real
+ * Canary providers whose data plane cannot run here (linkerd / SMI / OSM, Istio, NGINX): the provider's CRD is installed, the real
  * controller releases a Canary through it, and the generated object is checked at each weight, at promotion and
  * after the Canary is deleted.
  */
@@ -58,6 +58,27 @@ spec:
     assert.deepEqual(weights(await split('web')), { 'web-canary': 0, 'web-primary': 100 });
     await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'web' });
     await ns.waitFor('the TrafficSplit to go with the Canary', async () => ((await split('web')) === undefined ? true : undefined));
+  });
+
+  it('osm: the TrafficSplit in v1alpha2, integer weights', async () => {
+    const splitV2 = (): Promise<TrafficSplit | undefined> => custom<TrafficSplit>('split.smi-spec.io', 'v1alpha2', 'trafficsplits', 'osm-app');
+    await applyYaml(ns.kc, `${canaryTarget('osm-app')}
+---
+apiVersion: aviary.dev/v1alpha1
+kind: Canary
+metadata: { name: osm-app }
+spec:
+  provider: osm
+  targetRef: { apiVersion: apps/v1, kind: Deployment, name: osm-app }
+  service: { port: 80, targetPort: 8080 }
+  analysis: { interval: 10s, stepWeight: 50, maxWeight: 50 }
+`, ns.name);
+    await canaries.waitForPhase('osm-app', 'Initialized');
+    assert.deepEqual((await splitV2())?.spec.backends, [{ service: 'osm-app-canary', weight: 0 }, { service: 'osm-app-primary', weight: 100 }]);
+    await canaries.setImage('osm-app', 'lab/echo:v2');
+    await ns.waitFor('the split at 50', async () => ((await splitV2())?.spec.backends[0]?.weight === 50 ? true : undefined));
+    await canaries.waitForPhase('osm-app', 'Succeeded');
+    assert.deepEqual((await splitV2())?.spec.backends, [{ service: 'osm-app-canary', weight: 0 }, { service: 'osm-app-primary', weight: 100 }]);
   });
 
   it('istio: DestinationRules for primary and canary, a VirtualService on the gateway weighting them at each step, removed with the Canary', async () => {
