@@ -10,7 +10,7 @@ import type { Rollout } from '../../src/api/rollout.ts';
 import { sharedGateway } from '../../src/lab/gateway-objects.ts';
 import { applyYaml } from '../support/kube.ts';
 import { installFixtureCrds } from '../support/fixture-crds.ts';
-import { gatewayLoad, requireLab, untilTraefikWeights, versionShare } from '../support/lab.ts';
+import { gatewayLoad, requireLab, untilTraefikServers, untilTraefikWeights, versionShare } from '../support/lab.ts';
 import { useRolloutSuite } from '../support/rollout-suite.ts';
 import { routedCanaryManifest, routedServices } from '../support/rollouts.ts';
 
@@ -62,6 +62,8 @@ ${routedCanaryManifest('gw', `        gatewayAPI: { httpRoute: gw }
     const first = await rollouts.waitForPhase('gw', 'Healthy');
     const v1 = first.status?.stableRS ?? '';
     await untilTraefikWeights(ns, ns.name, { 'gw-stable': 100, 'gw-canary': 0 });
+    // A new route's backend has no servers in Traefik until it has read the Service's endpoints: until then it answers 503.
+    await untilTraefikServers(ns, ns.name, 'gw-stable', 4);
     await expectShare(host, 0);
 
     await rollouts.setImage('gw', 'lab/echo:v2');
