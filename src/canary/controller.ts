@@ -212,9 +212,7 @@ class CanaryReconciler implements Reconciler {
     };
 
     const thresholds = readyThresholds(canary);
-    const readiness = (workload: DeepReadonly<TargetWorkload>, threshold: number): Readiness => (workload.kind === 'DaemonSet'
-      ? daemonSetReadiness(workload as DeepReadonly<DaemonSet>, { readyThreshold: threshold })
-      : deploymentReadiness(workload, { deadlineSeconds: progressDeadlineSeconds(canary), readyThreshold: threshold, now: now.getTime() }));
+    const readiness = (workload: DeepReadonly<TargetWorkload>, threshold: number): Readiness => workloadReadiness(canary, workload, threshold, now);
     const intervalMs = analysisIntervalMs(canary);
     const sinceTransition = now.getTime() - Date.parse(canary.status?.lastTransitionTime ?? '');
     const analysisDue = Number.isNaN(sinceTransition) || sinceTransition >= intervalMs;
@@ -257,9 +255,7 @@ class CanaryReconciler implements Reconciler {
     const namespace = canary.metadata.namespace;
     const label = target === undefined ? undefined : selectorLabel(target);
     const primary = target === undefined ? undefined : (target.kind === 'DaemonSet' ? this.#informers.daemonSets : this.#informers.deployments).getByName(namespace, primaryName(target.metadata?.name ?? ''));
-    const targetReady = target !== undefined && (target.kind === 'DaemonSet'
-      ? daemonSetReadiness(target as DeepReadonly<DaemonSet>, { readyThreshold: 100 })
-      : deploymentReadiness(target, { deadlineSeconds: progressDeadlineSeconds(canary), readyThreshold: 100, now: now.getTime() })).state === 'ready';
+    const targetReady = target !== undefined && workloadReadiness(canary, target, 100, now).state === 'ready';
     const decision = finalizerDecision(canary, {
       target, primary, targetReady, now: now.toISOString(),
       label: label === undefined || isProblem(label) ? undefined : label,
@@ -318,6 +314,13 @@ class CanaryReconciler implements Reconciler {
     if (analysis.waiting !== undefined) this.#manager.logger.info({ canary: keyOf(canary.metadata.namespace, canary.metadata.name ?? '') }, analysis.waiting);
     return { gates, analysis };
   }
+}
+
+/** Whether a Canary's primary or target has rolled out, by its kind (Flagger's rules, readiness.ts). */
+function workloadReadiness(canary: DeepReadonly<Canary>, workload: DeepReadonly<TargetWorkload>, threshold: number, now: Date): Readiness {
+  return workload.kind === 'DaemonSet'
+    ? daemonSetReadiness(workload as DeepReadonly<DaemonSet>, { readyThreshold: threshold })
+    : deploymentReadiness(workload, { deadlineSeconds: progressDeadlineSeconds(canary), readyThreshold: threshold, now: now.getTime() });
 }
 
 /**

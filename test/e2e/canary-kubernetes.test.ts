@@ -141,28 +141,14 @@ ${canary('web', `    threshold: 2
     assert.equal(initialized.spec.revertOnDeletion, true);
     assert.equal(await replicas('rev'), 0);
     await canaries.objects.deleteNamespacedCustomObject({ group: 'aviary.dev', version: 'v1alpha1', plural: 'canaries', namespace: ns.name, name: 'rev' });
-    await ns.waitFor('the Canary to be gone', async () => {
-      try {
-        await canaries.get('rev');
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await canaries.untilGone('the Canary to be gone', () => canaries.get('rev'));
     const reverted = await canaries.deployment('rev');
     assert.equal(reverted.spec?.replicas, 2, 'the target runs the primary\'s replicas again');
     assert.equal(reverted.status?.readyReplicas, 2, 'and was ready before the Canary went');
     const apex = await ns.core.readNamespacedService({ name: 'rev', namespace: ns.name });
     assert.deepEqual(apex.spec?.selector, { app: 'rev' }, 'the apex Service selects the target');
     assert.deepEqual(apex.metadata?.ownerReferences ?? [], [], 'and outlives the Canary');
-    await ns.waitFor('the primary to be garbage-collected', async () => {
-      try {
-        await canaries.deployment('rev-primary');
-        return undefined;
-      } catch {
-        return true;
-      }
-    });
+    await canaries.untilGone('the primary to be garbage-collected', () => canaries.deployment('rev-primary'));
     await canaries.untilEvent(() => messages('rev'), `Terminating canary ${id}`);
     await canaries.untilEvent(() => messages('rev'), `Terminated canary ${id}`);
   });

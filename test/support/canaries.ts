@@ -53,6 +53,11 @@ export class Canaries {
     await this.objects.patchNamespacedCustomObject({ group: this.#group.name, version: this.#group.version, plural: 'canaries', namespace: this.ns.name, name, body: { metadata: { annotations } } }, mergePatch);
   }
 
+  /** Waits until `read` fails: the object it reads is gone (deleted, or garbage-collected). */
+  async untilGone(description: string, read: () => Promise<unknown>): Promise<void> {
+    await this.ns.waitFor(description, () => read().then(() => undefined, () => true));
+  }
+
   async deployment(name: string): Promise<V1Deployment> {
     return this.apps.readNamespacedDeployment({ name, namespace: this.ns.name });
   }
